@@ -1,0 +1,133 @@
+"""The HAT error family.
+
+Every error knows its HTTP status and its body, so inner layers raise them without touching
+HTTP and the web layer turns them into responses in one place. The original HAT has two body
+shapes: `{"message","cause"}` from its handlers and `{"error","message"}` from the framework
+(spec 1.2); each class below fixes which one it uses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class HatError(Exception):
+    """Base class: a status and a JSON-serialisable body."""
+
+    status: int = 500
+
+    def __init__(self, body: dict[str, Any], status: int | None = None) -> None:
+        super().__init__(str(body))
+        self.body = body
+        if status is not None:
+            self.status = status
+
+
+class MessageError(HatError):
+    """Handler-level error: `{"message": title, "cause": detail}`."""
+
+    title = "Bad Request"
+
+    def __init__(self, cause: str, message: str | None = None, status: int | None = None,
+                 details: list[str] | None = None) -> None:
+        body: dict[str, Any] = {"message": message or self.title, "cause": cause}
+        if details:
+            body["details"] = details
+        super().__init__(body, status)
+        self.cause = cause
+
+
+class FrameworkError(HatError):
+    """Framework-level error: `{"error": title, "message": detail}`."""
+
+    title = "Bad Request"
+
+    def __init__(self, message: Any = None, status: int | None = None) -> None:
+        super().__init__({"error": self.title, "message": message or self.title}, status)
+
+
+# --- framework-shaped -------------------------------------------------------------------
+
+class BadRequest(FrameworkError):
+    """400 from body parsing, validation or query-parameter parsing."""
+
+    status = 400
+
+
+class NotAuthenticated(FrameworkError):
+    status = 401
+    title = "Not Authenticated"
+
+
+class Forbidden(FrameworkError):
+    status = 403
+    title = "Forbidden"
+
+    def __init__(self, message: Any = "Access Denied") -> None:
+        super().__init__(message)
+
+
+class NotFound(FrameworkError):
+    status = 404
+    title = "Not Found"
+
+
+class HandlerNotFound(FrameworkError):
+    status = 404
+    title = "Handler Not Found"
+
+    def __init__(self, method: str, path: str) -> None:
+        super().__init__(f"Request handler at {method}:{path} does not exist")
+
+
+class PayloadTooLarge(FrameworkError):
+    status = 413
+    title = "Payload Too Large"
+
+
+class UnsupportedMediaType(FrameworkError):
+    status = 415
+    title = "Unsupported Media Type"
+
+
+class InternalError(FrameworkError):
+    status = 500
+    title = "Internal Server error"
+
+
+# --- handler-shaped ---------------------------------------------------------------------
+
+class DataMissing(MessageError):
+    """A record the request names does not exist (in this HAT)."""
+
+    status = 400
+    title = "Data Missing"
+
+
+class DuplicateData(MessageError):
+    """A record with the same data already exists in the same endpoint."""
+
+    status = 400
+    title = "Bad Request"
+
+
+class InsertFailed(MessageError):
+    status = 400
+    title = "Bad Request"
+
+
+class AccessDenied(MessageError):
+    """Namespace permission failure in the ErrorMessage shape (batch, PUT, DELETE)."""
+
+    status = 403
+    title = "Forbidden"
+
+
+class CredentialsRequired(MessageError):
+    status = 401
+    title = "Credentials required"
+
+
+class RateExceeded(MessageError):
+    status = 429
+    title = "Request rate exceeded"

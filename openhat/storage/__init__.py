@@ -1,0 +1,25 @@
+"""Storage backends behind the `Store` interface, chosen by database URL."""
+
+from __future__ import annotations
+
+from openhat.storage.base import Store
+
+
+def open_store(url: str) -> Store:
+    """Open (without migrating) the store a database URL names.
+
+    `sqlite:///relative/path`, `sqlite:////absolute/path`, `sqlite:///:memory:` or
+    `postgresql://user@host:port/db`. Raises ValueError for anything else."""
+    if url.startswith("sqlite:///"):
+        from openhat.storage.sqlite import SqliteStore
+
+        return SqliteStore(url.removeprefix("sqlite:///"))
+    if url.startswith(("postgresql://", "postgres://")):
+        try:
+            from openhat.storage.postgres import PostgresStore
+        except ImportError as exc:  # the optional extra is not installed
+            raise ValueError(
+                "PostgreSQL support is not installed: pip install 'openhat[postgres]'"
+            ) from exc
+        return PostgresStore(url)
+    raise ValueError(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://...")

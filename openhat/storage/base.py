@@ -1,0 +1,197 @@
+"""The `Store` interface: everything the domain asks of a database.
+
+Both backends (SQLite, PostgreSQL) implement it with the same observable semantics, and one
+test suite runs against both. Methods are synchronous; the web layer calls them from a worker
+thread. Every row belongs to one HAT, and every method takes the `hat_id` it acts on, so data
+can never cross between HATs by accident.
+
+Record data crosses this interface as JSON text, never as decoded values: the stored text is
+passed straight through to responses (perf-notes: decoding and re-encoding is the costliest
+step on the read path).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class StorageError(Exception):
+    """Base of the errors a store raises; the domain maps them to HAT errors."""
+
+
+class DuplicateRecord(StorageError):
+    """A record with the same data hash already exists in the same endpoint of the HAT."""
+
+
+class RecordsMissing(StorageError):
+    """One or more record ids named by the request do not exist in the HAT."""
+
+
+class HatExists(StorageError):
+    """A HAT with that domain already exists."""
+
+
+@dataclass(frozen=True)
+class Hat:
+    hat_id: str
+    domain: str
+    created_at: int  # unix milliseconds
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    hat_id: str
+    kid: str
+    private_pem: str
+    public_pem: str
+    created_at: int
+    retired_at: int | None = None  # no longer signs; still verifies unless revoked
+    revoked: bool = False  # refuses every token it signed
+
+
+@dataclass(frozen=True)
+class User:
+    hat_id: str
+    user_id: str
+    username: str
+    password_hash: str
+    roles: tuple[str, ...]
+    enabled: bool
+    password_changed_at: int  # unix seconds; tokens created before it are refused
+
+
+@dataclass(frozen=True)
+class NewRecord:
+    record_id: str
+    endpoint: str
+    data: str  # compact JSON text
+    hash: bytes  # SHA-256 of the canonical JSON, the duplicate key within (hat, endpoint)
+
+
+@dataclass(frozen=True)
+class NewElement:
+    """A record and its first-level links: stored together, linked as one group."""
+
+    record: NewRecord
+    links: tuple[NewRecord, ...] = ()
+    group_id: str | None = None  # set when there are links
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    record_id: str
+    endpoint: str
+    data: str  # JSON text as stored
+
+
+@dataclass(frozen=True)
+class FieldFilter:
+    """The ad-hoc GET filter: a one-segment path matches that key at any depth (string
+    values, or string elements of an array value); a longer path must hold a string exactly
+    there. The record matches when the string equals one of `values`."""
+
+    path: tuple[str, ...]
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RecordQuery:
+    endpoint: str
+    order_by: tuple[str, ...] | None = None  # path into data; None = insertion order
+    descending: bool = False
+    skip: int = 0
+    take: int = 1000
+    field_filter: FieldFilter | None = None
+
+
+class Store(ABC):
+    """A database holding any number of HATs."""
+
+    dialect: str
+
+    # --- lifecycle ---------------------------------------------------------------------
+    @abstractmethod
+    def migrate(self) -> list[str]:
+        """Apply pending numbered migrations; return the names applied."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    # --- HATs, keys, users -------------------------------------------------------------
+    @abstractmethod
+    def create_hat(self, hat: Hat, owner: User, key: SigningKey) -> None:
+        """Create a HAT with its owner and first signing key, atomically.
+        Raises HatExists when the domain is taken."""
+
+    @abstractmethod
+    def hat_by_domain(self, domain: str) -> Hat | None: ...
+
+    @abstractmethod
+    def list_hats(self) -> list[Hat]: ...
+
+    @abstractmethod
+    def rename_hat(self, hat_id: str, domain: str) -> None: ...
+
+    @abstractmethod
+    def delete_hat(self, hat_id: str) -> None:
+        """Remove the HAT and every row that belongs to it."""
+
+    @abstractmethod
+    def signing_keys(self, hat_id: str) -> list[SigningKey]:
+        """All keys of the HAT, newest first."""
+
+    @abstractmethod
+    def user_by_name(self, hat_id: str, username: str) -> User | None: ...
+
+    @abstractmethod
+    def user_by_id(self, hat_id: str, user_id: str) -> User | None: ...
+
+    @abstractmethod
+    def set_password(self, hat_id: str, user_id: str, password_hash: str,
+                     changed_at: int) -> None: ...
+
+    # --- records -----------------------------------------------------------------------
+    @abstractmethod
+    def insert_elements(self, hat_id: str, elements: Sequence[NewElement], now: int,
+                        skip_duplicates: bool = False) -> list[bool]:
+        """Store records with their links, in order, in one transaction.
+
+        Returns, per element, whether it was stored. Without `skip_duplicates` a duplicate
+        anywhere raises DuplicateRecord and nothing is stored; with it, an element whose
+        record or links duplicate stored data (or an earlier element) is skipped whole."""
+
+    @abstractmethod
+    def read_records(self, hat_id: str, query: RecordQuery) -> list[StoredRecord]:
+        """One page of an endpoint: filtered, then ordered (NULLS LAST, ties in insertion
+        order), then `skip`/`take`."""
+
+    @abstractmethod
+    def get_record(self, hat_id: str, record_id: str) -> StoredRecord | None: ...
+
+    @abstractmethod
+    def update_records(self, hat_id: str, updates: Sequence[NewRecord], now: int) -> None:
+        """Replace the data of existing records (their endpoint is kept), all or nothing.
+        Raises RecordsMissing or DuplicateRecord."""
+
+    @abstractmethod
+    def delete_records(self, hat_id: str, record_ids: Sequence[str]) -> None:
+        """Delete exactly these records and their link memberships, all or nothing.
+        Raises RecordsMissing when any id is unknown or listed twice."""
+
+    @abstractmethod
+    def delete_endpoint(self, hat_id: str, endpoint: str) -> int:
+        """Delete every record of one endpoint; returns how many."""
+
+    @abstractmethod
+    def link_records(self, hat_id: str, group_id: str, record_ids: Sequence[str]) -> None:
+        """Put existing records into one new link group. Raises RecordsMissing."""
+
+    @abstractmethod
+    def endpoints(self, hat_id: str) -> list[str]:
+        """Distinct endpoints that hold records, sorted."""
+
+    @abstractmethod
+    def record_endpoints(self, hat_id: str, record_ids: Sequence[str]) -> list[str]:
+        """Distinct endpoints of the given (existing) records."""

@@ -1,0 +1,327 @@
+"""The embedded default backend: stdlib sqlite3 in WAL mode.
+
+One writer connection, guarded by a lock, takes the database lock up front
+(`BEGIN IMMEDIATE`) so a write transaction never fails half-way on a busy database; readers
+use their own connection per thread and never block the writer.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import orjson
+
+from openhat.storage import sqlite_sql
+from openhat.storage.base import (
+    DuplicateRecord,
+    Hat,
+    HatExists,
+    NewElement,
+    NewRecord,
+    RecordQuery,
+    RecordsMissing,
+    SigningKey,
+    Store,
+    StoredRecord,
+    User,
+)
+from openhat.storage.migrations import migrations
+
+_BUSY_TIMEOUT_MS = 30_000
+
+
+class SqliteStore(Store):
+    dialect = "sqlite"
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._writer = self._connect()
+        self._write_lock = threading.Lock()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                               timeout=_BUSY_TIMEOUT_MS / 1000)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+        return conn
+
+    def _reader(self) -> sqlite3.Connection:
+        if self.path == ":memory:":
+            return self._writer
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            conn.execute("PRAGMA query_only=ON")
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: all or nothing, the database lock taken up front."""
+        with self._write_lock:
+            conn = self._writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    # --- lifecycle ---------------------------------------------------------------------
+    def migrate(self) -> list[str]:
+        applied: list[str] = []
+        with self._write_lock:
+            conn = self._writer
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY"
+                         " KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)")
+            done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+            for migration in migrations(self.dialect):
+                if migration.version in done:
+                    continue
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    for statement in sqlite_sql.split_script(migration.sql):
+                        conn.execute(statement)
+                    conn.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                                 (migration.version, migration.name, int(time.time())))
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+                applied.append(f"{migration.version:03d}_{migration.name}")
+        return applied
+
+    def close(self) -> None:
+        with self._readers_lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
+        self._writer.close()
+
+    # --- HATs, keys, users -------------------------------------------------------------
+    def create_hat(self, hat: Hat, owner: User, key: SigningKey) -> None:
+        try:
+            with self._write() as conn:
+                conn.execute("INSERT INTO hats VALUES (?, ?, ?)",
+                             (hat.hat_id, hat.domain, hat.created_at))
+                _insert_user(conn, owner)
+                _insert_key(conn, key)
+        except sqlite3.IntegrityError as exc:
+            raise HatExists(hat.domain) from exc
+
+    def hat_by_domain(self, domain: str) -> Hat | None:
+        row = self._reader().execute(
+            "SELECT hat_id, domain, created_at FROM hats WHERE domain = ?", (domain,)
+        ).fetchone()
+        return Hat(*row) if row else None
+
+    def list_hats(self) -> list[Hat]:
+        rows = self._reader().execute(
+            "SELECT hat_id, domain, created_at FROM hats ORDER BY domain").fetchall()
+        return [Hat(*row) for row in rows]
+
+    def rename_hat(self, hat_id: str, domain: str) -> None:
+        try:
+            with self._write() as conn:
+                conn.execute("UPDATE hats SET domain = ? WHERE hat_id = ?", (domain, hat_id))
+        except sqlite3.IntegrityError as exc:
+            raise HatExists(domain) from exc
+
+    def delete_hat(self, hat_id: str) -> None:
+        with self._write() as conn:
+            for table in sqlite_sql.HAT_TABLES:
+                conn.execute(f"DELETE FROM {table} WHERE hat_id = ?", (hat_id,))
+
+    def signing_keys(self, hat_id: str) -> list[SigningKey]:
+        rows = self._reader().execute(
+            "SELECT hat_id, kid, private_pem, public_pem, created_at, retired_at, revoked"
+            " FROM signing_keys WHERE hat_id = ? ORDER BY created_at DESC, kid DESC", (hat_id,)
+        ).fetchall()
+        return [SigningKey(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]))
+                for row in rows]
+
+    def user_by_name(self, hat_id: str, username: str) -> User | None:
+        return self._user("username", hat_id, username)
+
+    def user_by_id(self, hat_id: str, user_id: str) -> User | None:
+        return self._user("user_id", hat_id, user_id)
+
+    def _user(self, column: str, hat_id: str, value: str) -> User | None:
+        row = self._reader().execute(
+            "SELECT hat_id, user_id, username, password_hash, roles, enabled,"
+            f" password_changed_at FROM users WHERE hat_id = ? AND {column} = ?",
+            (hat_id, value),
+        ).fetchone()
+        if row is None:
+            return None
+        return User(row[0], row[1], row[2], row[3], tuple(orjson.loads(row[4])), bool(row[5]),
+                    row[6])
+
+    def set_password(self, hat_id: str, user_id: str, password_hash: str,
+                     changed_at: int) -> None:
+        with self._write() as conn:
+            conn.execute("UPDATE users SET password_hash = ?, password_changed_at = ?"
+                         " WHERE hat_id = ? AND user_id = ?",
+                         (password_hash, changed_at, hat_id, user_id))
+
+    # --- records -----------------------------------------------------------------------
+    def insert_elements(self, hat_id: str, elements: Sequence[NewElement], now: int,
+                        skip_duplicates: bool = False) -> list[bool]:
+        with self._write() as conn:
+            if not skip_duplicates:
+                try:
+                    _insert_elements(conn, hat_id, elements, now)
+                except sqlite3.IntegrityError as exc:
+                    raise DuplicateRecord(str(exc)) from exc
+                return [True] * len(elements)
+            stored = []
+            for element in elements:
+                conn.execute("SAVEPOINT element")
+                try:
+                    _insert_elements(conn, hat_id, (element,), now)
+                except sqlite3.IntegrityError:
+                    conn.execute("ROLLBACK TO element")
+                    stored.append(False)
+                else:
+                    stored.append(True)
+                conn.execute("RELEASE element")
+            return stored
+
+    def read_records(self, hat_id: str, query: RecordQuery) -> list[StoredRecord]:
+        sql, params = sqlite_sql.select_page(hat_id, query)
+        return [StoredRecord(*row) for row in self._reader().execute(sql, params)]
+
+    def get_record(self, hat_id: str, record_id: str) -> StoredRecord | None:
+        row = self._reader().execute(
+            "SELECT record_id, endpoint, data FROM records WHERE hat_id = ? AND record_id = ?",
+            (hat_id, record_id),
+        ).fetchone()
+        return StoredRecord(*row) if row else None
+
+    def update_records(self, hat_id: str, updates: Sequence[NewRecord], now: int) -> None:
+        with self._write() as conn:
+            for update in updates:
+                try:
+                    cursor = conn.execute(
+                        "UPDATE records SET data = ?, hash = ?, updated_at = ?"
+                        " WHERE hat_id = ? AND record_id = ?",
+                        (update.data, update.hash, now, hat_id, update.record_id),
+                    )
+                except sqlite3.IntegrityError as exc:
+                    raise DuplicateRecord(str(exc)) from exc
+                if cursor.rowcount != 1:
+                    raise RecordsMissing(update.record_id)
+
+    def delete_records(self, hat_id: str, record_ids: Sequence[str]) -> None:
+        with self._write() as conn:
+            if len(set(record_ids)) != len(record_ids):
+                raise RecordsMissing("an id is listed twice")
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS doomed (record_id TEXT PRIMARY KEY)")
+            conn.execute("DELETE FROM temp.doomed")
+            conn.executemany("INSERT INTO temp.doomed VALUES (?)", [(i,) for i in record_ids])
+            deleted = _delete_doomed(conn, hat_id)
+            if deleted != len(record_ids):
+                raise RecordsMissing("unknown record id")
+
+    def delete_endpoint(self, hat_id: str, endpoint: str) -> int:
+        with self._write() as conn:
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS doomed (record_id TEXT PRIMARY KEY)")
+            conn.execute("DELETE FROM temp.doomed")
+            conn.execute("INSERT INTO temp.doomed SELECT record_id FROM records"
+                         " WHERE hat_id = ? AND endpoint = ?", (hat_id, endpoint))
+            return _delete_doomed(conn, hat_id)
+
+    def link_records(self, hat_id: str, group_id: str, record_ids: Sequence[str]) -> None:
+        unique = list(dict.fromkeys(record_ids))
+        with self._write() as conn:
+            found = 0
+            for chunk in sqlite_sql.chunks(unique):
+                marks = ",".join("?" * len(chunk))
+                found += conn.execute(f"SELECT count(*) FROM records WHERE hat_id = ? AND"
+                                      f" record_id IN ({marks})", (hat_id, *chunk)).fetchone()[0]
+            if found != len(unique):
+                raise RecordsMissing("unknown record id")
+            conn.executemany("INSERT INTO record_links VALUES (?, ?, ?)",
+                             [(hat_id, group_id, record_id) for record_id in unique])
+
+    def endpoints(self, hat_id: str) -> list[str]:
+        rows = self._reader().execute(
+            "SELECT DISTINCT endpoint FROM records WHERE hat_id = ? ORDER BY endpoint", (hat_id,)
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def record_endpoints(self, hat_id: str, record_ids: Sequence[str]) -> list[str]:
+        found: set[str] = set()
+        for chunk in sqlite_sql.chunks(list(record_ids)):
+            marks = ",".join("?" * len(chunk))
+            found.update(row[0] for row in self._reader().execute(
+                f"SELECT DISTINCT endpoint FROM records WHERE hat_id = ? AND record_id IN"
+                f" ({marks})", (hat_id, *chunk)))
+        return sorted(found)
+
+
+def _insert_user(conn: sqlite3.Connection, user: User) -> None:
+    conn.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 (user.hat_id, user.user_id, user.username, user.password_hash,
+                  orjson.dumps(list(user.roles)).decode(), int(user.enabled),
+                  user.password_changed_at))
+
+
+def _insert_key(conn: sqlite3.Connection, key: SigningKey) -> None:
+    conn.execute("INSERT INTO signing_keys VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 (key.hat_id, key.kid, key.private_pem, key.public_pem, key.created_at,
+                  key.retired_at, int(key.revoked)))
+
+
+def _insert_elements(conn: sqlite3.Connection, hat_id: str, elements: Sequence[NewElement],
+                     now: int) -> None:
+    records = []
+    links = []
+    for element in elements:
+        records.append(element.record)
+        if element.links and element.group_id:
+            records.extend(element.links)
+            links.append((hat_id, element.group_id, element.record.record_id))
+            links.extend((hat_id, element.group_id, link.record_id) for link in element.links)
+    conn.executemany(
+        "INSERT INTO records (hat_id, record_id, endpoint, data, hash, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(hat_id, r.record_id, r.endpoint, r.data, r.hash, now, now) for r in records],
+    )
+    if links:
+        conn.executemany("INSERT INTO record_links VALUES (?, ?, ?)", links)
+
+
+def _delete_doomed(conn: sqlite3.Connection, hat_id: str) -> int:
+    """Delete the records listed in temp.doomed with their link memberships; returns how
+    many records went. A group left with fewer than two members links nothing any more, so
+    it goes too (the original removes groups left empty)."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched (group_id TEXT PRIMARY KEY)")
+    conn.execute("DELETE FROM temp.touched")
+    conn.execute("INSERT OR IGNORE INTO temp.touched SELECT group_id FROM record_links"
+                 " WHERE hat_id = ? AND record_id IN (SELECT record_id FROM temp.doomed)",
+                 (hat_id,))
+    conn.execute("DELETE FROM record_links WHERE hat_id = ? AND record_id IN"
+                 " (SELECT record_id FROM temp.doomed)", (hat_id,))
+    deleted: int = conn.execute("DELETE FROM records WHERE hat_id = ? AND record_id IN"
+                                " (SELECT record_id FROM temp.doomed)", (hat_id,)).rowcount
+    conn.execute("DELETE FROM record_links WHERE hat_id = ? AND group_id IN (SELECT l.group_id"
+                 " FROM record_links l JOIN temp.touched t ON t.group_id = l.group_id"
+                 " WHERE l.hat_id = ? GROUP BY l.group_id HAVING count(*) < 2)",
+                 (hat_id, hat_id))
+    return deleted

@@ -1,0 +1,46 @@
+"""Users of a HAT and their passwords (argon2id through argon2-cffi)."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from openhat.storage.base import Store, User
+
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so that a wrong name costs as much time as
+# a wrong password and does not reveal which users exist.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def new_owner(hat_id: str, user_id: str, username: str, password: str) -> User:
+    return User(hat_id, user_id, username, hash_password(password), ("owner",), True,
+                int(time.time()))
+
+
+def check_password(user: User | None, password: str) -> bool:
+    """True when `password` is the user's; constant time whether or not the user exists."""
+    try:
+        return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and \
+            user is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def login(store: Store, hat_id: str, username: str, password: str) -> User | None:
+    """The enabled user these credentials belong to, or None."""
+    user = store.user_by_name(hat_id, username)
+    if check_password(user, password) and user is not None and user.enabled:
+        return user
+    return None

@@ -1,0 +1,115 @@
+"""The ASGI application: create_app(), the one error handler, CORS and security headers."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from openhat import tokens
+from openhat.config import Settings
+from openhat.errors import HandlerNotFound, HatError, InternalError
+from openhat.storage import open_store
+from openhat.storage.base import Store
+from openhat.tokens import DAY
+from openhat.web.context import TOKEN_FIELD, AppState
+from openhat.web.responses import JsonResponse
+from openhat.web.routes import routes
+
+log = logging.getLogger("openhat")
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+]
+
+
+class SecurityHeaders:
+    """Adds headers that keep browsers from sniffing, framing or caching HAT data."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + SECURITY_HEADERS
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def hat_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HatError)
+    return JsonResponse(exc.body, status_code=exc.status)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404/405 (no route, or no route for this method) → the HAT's 404."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code in (404, 405):
+        error: HatError = HandlerNotFound(request.method, request.url.path)
+    else:
+        error = HatError({"error": exc.detail, "message": exc.detail}, exc.status_code)
+    return JsonResponse(error.body, status_code=error.status)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    error_id = uuid.uuid4().hex[:12]
+    log.exception("error %s on %s %s", error_id, request.method, request.url.path)
+    error = InternalError(f"Server error occurred: {error_id}")
+    return JsonResponse(error.body, status_code=error.status)
+
+
+def create_app(settings: Settings, store: Store | None = None) -> Starlette:
+    """The HAT server for `settings`; opens (and migrates) the settings' database unless a
+    store is given."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        if store is None:
+            state.store.close()
+
+    own_store = store or open_store(settings.database)
+    own_store.migrate()
+    state = AppState(settings, own_store,
+                     tokens.Lifetimes(settings.token_lifetime_days * DAY,
+                                      settings.token_idle_days * DAY))
+    app = Starlette(
+        routes=routes(),
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(CORSMiddleware, allow_origins=["*"],
+                       allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+                       allow_headers=["Content-Type", TOKEN_FIELD, "username", "password",
+                                      "Idempotency-Key"],
+                       expose_headers=[TOKEN_FIELD], max_age=86400),
+        ],
+        exception_handlers={HatError: hat_error, HTTPException: http_error,
+                            Exception: server_error},
+        lifespan=lifespan,
+    )
+    app.state.openhat = state
+    return app
+
+
+def app_from_env() -> Starlette:
+    """Factory for `uvicorn --factory` (worker processes read the settings from OPENHAT_*)."""
+    return create_app(Settings.load())

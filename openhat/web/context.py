@@ -1,0 +1,161 @@
+"""What every HAT route does before and after its own work.
+
+In order: find the HAT the Host names; read and parse the JSON body (before authentication,
+as the original does, spec 1.3); authenticate the token and check the route's rule; run the
+handler; and on success attach the refreshed token (spec 1.5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, ParamSpec, TypeVar
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from openhat import hats, tokens
+from openhat.config import Settings
+from openhat.errors import (
+    Forbidden,
+    NotAuthenticated,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
+from openhat.models import parse_json
+from openhat.permissions import Principal, Role
+from openhat.storage.base import Hat, SigningKey, Store, User
+from openhat.web.ratelimit import TokenBuckets
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+TOKEN_FIELD = "X-Auth-Token"
+JSON_TYPES = ("application/json", "text/json")
+
+
+@dataclass
+class AppState:
+    """Shared by every request of one app instance."""
+
+    settings: Settings
+    store: Store
+    lifetimes: tokens.Lifetimes
+    login_buckets: TokenBuckets = field(default_factory=TokenBuckets)
+
+
+@dataclass
+class Caller:
+    user: User
+    claims: dict[str, Any]
+    principal: Principal
+
+
+@dataclass
+class Call:
+    """One request to a HAT route, as its handler sees it."""
+
+    request: Request
+    state: AppState
+    hat: Hat
+    keys: list[SigningKey]
+    body: Any = None
+    caller: Caller | None = None
+
+    @property
+    def store(self) -> Store:
+        return self.state.store
+
+    async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run blocking domain or storage work off the event loop."""
+        return await run_in_threadpool(fn, *args, **kwargs)
+
+
+Rule = Callable[[Principal, Request], bool]
+Handler = Callable[[Call], Awaitable[Response]]
+
+
+def any_user(principal: Principal, request: Request) -> bool:
+    return True
+
+
+def hat_route(handler: Handler, *, rule: Rule | None = None,
+              body: bool = False) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap `handler` into a Starlette endpoint. `rule` None means no token is needed."""
+
+    async def endpoint(request: Request) -> Response:
+        state: AppState = request.app.state.openhat
+        hat, keys = await run_in_threadpool(_hat_and_keys, state.store, request)
+        parsed = await read_json(request, state.settings) if body else None
+        call = Call(request, state, hat, keys, parsed)
+        if rule is not None:
+            call.caller = await run_in_threadpool(authenticate, call)
+            if not rule(call.caller.principal, request):
+                raise Forbidden()
+        response = await handler(call)
+        if call.caller is not None and 200 <= response.status_code < 300:
+            response.headers[TOKEN_FIELD] = await run_in_threadpool(
+                tokens.refreshed, call.caller.claims, keys)
+        return response
+
+    endpoint.__name__ = handler.__name__
+    endpoint.__doc__ = handler.__doc__
+    return endpoint
+
+
+def _hat_and_keys(store: Store, request: Request) -> tuple[Hat, list[SigningKey]]:
+    hat = hats.resolve(store, request.headers.get("host", ""))
+    if hat is None:
+        raise NotFound("HAT unavailable")
+    return hat, store.signing_keys(hat.hat_id)
+
+
+async def read_json(request: Request, settings: Settings) -> Any:
+    """The body as JSON. 415 for a non-JSON Content-Type (a missing one is accepted), 413
+    past the size limit, 400 for malformed or too deeply nested JSON."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type and content_type not in JSON_TYPES and not content_type.endswith("+json"):
+        raise UnsupportedMediaType(f"Expecting application/json body, not {content_type}")
+    limit = settings.max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"Request body exceeds {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"Request body exceeds {limit} bytes")
+        chunks.append(chunk)
+    return parse_json(b"".join(chunks), settings.max_json_depth)
+
+
+def request_token(request: Request) -> str | None:
+    """The token from the query string first, then the header (spec 2.3)."""
+    return request.query_params.get(TOKEN_FIELD) or request.headers.get(TOKEN_FIELD)
+
+
+def authenticate(call: Call) -> Caller:
+    """The caller behind the request's token. Raises NotAuthenticated."""
+    token = request_token(call.request)
+    if not token:
+        raise NotAuthenticated()
+    claims = tokens.verify(token, call.keys, call.state.lifetimes)
+    user = call.store.user_by_id(call.hat.hat_id, str(claims["sub"]))
+    if user is None or not user.enabled:
+        raise NotAuthenticated()
+    if tokens.created_at(claims, call.state.lifetimes) < user.password_changed_at:
+        raise NotAuthenticated()  # issued before the last password change
+    return Caller(user, claims, principal_for(call, user, claims))
+
+
+def principal_for(call: Call, user: User, claims: dict[str, Any]) -> Principal:
+    scope = claims.get("accessScope")
+    application = claims.get("application")
+    return Principal(
+        user_roles=frozenset(Role.parse(r) for r in user.roles),
+        access_scope=scope if isinstance(scope, str) else None,
+        application=str(application) if application is not None else None,
+    )

@@ -1,0 +1,198 @@
+"""The rich data routes (spec 3.1-3.10): thin handlers that parse, check, call `records`."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from openhat import permissions, records
+from openhat.errors import AccessDenied, BadRequest, Forbidden
+from openhat.models import (
+    NAMESPACE_RE,
+    EndpointDataIn,
+    parse_endpoint_data_list,
+    parse_uuid,
+    valid_endpoint,
+)
+from openhat.storage.base import RecordQuery
+from openhat.web.context import TOKEN_FIELD, Call
+from openhat.web.responses import JsonResponse, message
+
+PAGING_PARAMS = {"orderBy", "ordering", "skip", "take"}
+
+
+def path_endpoint(request: Request) -> str:
+    """`{namespace}/{endpoint}` from the path. Raises BadRequest when it is not a valid name."""
+    namespace = request.path_params["namespace"]
+    endpoint = f"{namespace}/{request.path_params['endpoint']}"
+    if not NAMESPACE_RE.fullmatch(namespace) or not valid_endpoint(endpoint) \
+            or endpoint.endswith("/") or "//" in endpoint:
+        raise BadRequest(f"Endpoint invalid: {endpoint}")
+    return endpoint
+
+
+def int_param(request: Request, name: str, default: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f'Cannot parse parameter {name} as Int: For input string: "{raw}"') \
+            from None
+    if value < 0:
+        raise BadRequest(f"Invalid parameter {name}: must not be negative, got {value}")
+    return value
+
+
+def bool_param(request: Request, name: str) -> bool:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return False
+    if raw.lower() in ("true", "1"):
+        return True
+    if raw.lower() in ("false", "0"):
+        return False
+    raise BadRequest(f"Cannot parse parameter {name} as Boolean: should be true, false, 0 or 1")
+
+
+def record_ids_param(request: Request) -> list[str]:
+    """`records` given repeated and/or comma-joined (hat-js joins with commas)."""
+    ids = []
+    for raw in request.query_params.getlist("records"):
+        for part in raw.split(","):
+            if not part.strip():
+                continue
+            record_id = parse_uuid(part.strip())
+            if record_id is None:
+                raise BadRequest(f"Cannot parse parameter records as UUID: Invalid UUID string:"
+                                 f" {part.strip()}")
+            ids.append(record_id)
+    return ids
+
+
+def page_query(request: Request, endpoint: str) -> RecordQuery:
+    order_by = request.query_params.get("orderBy")
+    filter_params = [(k, v) for k, v in request.query_params.multi_items()
+                     if k not in PAGING_PARAMS and k != TOKEN_FIELD]
+    return RecordQuery(
+        endpoint=endpoint,
+        order_by=tuple(order_by.split(".")) if order_by else None,
+        descending=request.query_params.get("ordering") == "descending",
+        skip=int_param(request, "skip", 0),
+        take=int_param(request, "take", 1000),
+        field_filter=records.field_filter(filter_params),
+    )
+
+
+# --- rules -------------------------------------------------------------------------------
+
+def can_read(p: permissions.Principal, request: Request) -> bool:
+    return permissions.read_namespace(p, request.path_params["namespace"])
+
+
+def can_write(p: permissions.Principal, request: Request) -> bool:
+    return permissions.write_namespace(p, request.path_params["namespace"])
+
+
+def can_write_data(p: permissions.Principal, request: Request) -> bool:
+    return permissions.write_data(p)
+
+
+def can_list_sources(p: permissions.Principal, request: Request) -> bool:
+    return permissions.list_sources(p)
+
+
+def _principal(call: Call) -> permissions.Principal:
+    assert call.caller is not None
+    return call.caller.principal
+
+
+def require_namespaces(call: Call, items: list[EndpointDataIn], cause: str) -> None:
+    """Every namespace of every element and link must be writable, before anything is."""
+    namespaces: set[str] = set()
+    for item in items:
+        namespaces |= item.namespaces()
+    if not all(permissions.can_write_namespace(_principal(call), ns) for ns in namespaces):
+        raise AccessDenied(cause)
+
+
+async def require_stored_namespaces(call: Call, record_ids: list[str]) -> None:
+    """App tokens may only touch stored records in namespaces they can write (spec 3.6)."""
+    if _principal(call).application is None:
+        return
+    endpoints = await call.run(call.store.record_endpoints, call.hat.hat_id, record_ids)
+    if not all(permissions.can_write_namespace(_principal(call), e.split("/")[0])
+               for e in endpoints):
+        raise AccessDenied("Access Denied - Permissions to modify records in some of the"
+                           " namespaces missing")
+
+
+# --- handlers ----------------------------------------------------------------------------
+
+async def get_endpoint_data(call: Call) -> Response:
+    query = page_query(call.request, path_endpoint(call.request))
+    return JsonResponse(await call.run(records.read_endpoint, call.store, call.hat.hat_id, query))
+
+
+async def save_endpoint_data(call: Call) -> Response:
+    endpoint = path_endpoint(call.request)
+    skip = bool_param(call.request, "skipErrors")
+    saved = await call.run(records.save_endpoint_data, call.store, call.hat.hat_id, endpoint,
+                           call.body, skip)
+    return JsonResponse(saved, status_code=201)
+
+
+async def delete_endpoint_data(call: Call) -> Response:
+    endpoint = path_endpoint(call.request)
+    await call.run(call.store.delete_endpoint, call.hat.hat_id, endpoint)
+    return message("All records deleted")
+
+
+async def update_records(call: Call) -> Response:
+    items = parse_endpoint_data_list(call.body, need_record_id=True)
+    require_namespaces(call, items, "Access Denied - No rights to update some or all of the"
+                                    " data")
+    updated = await call.run(records.update_records, call.store, call.hat.hat_id, items)
+    return JsonResponse(updated, status_code=201)
+
+
+async def delete_records(call: Call) -> Response:
+    record_ids = record_ids_param(call.request)
+    await require_stored_namespaces(call, record_ids)
+    if record_ids:
+        await call.run(records.delete_records, call.store, call.hat.hat_id, record_ids)
+    return message("All records deleted")
+
+
+async def list_sources(call: Call) -> Response:
+    return JsonResponse(await call.run(records.sources, call.store, call.hat.hat_id))
+
+
+async def link_records(call: Call) -> Response:
+    record_ids = record_ids_param(call.request)
+    await require_stored_namespaces(call, record_ids)
+    await call.run(records.link_records, call.store, call.hat.hat_id, record_ids)
+    return message("Grouping registered", 201)
+
+
+async def save_batch(call: Call) -> Response:
+    items = parse_endpoint_data_list(call.body)
+    require_namespaces(call, items, "Access Denied - No rights to insert some or all of the"
+                                    " data in the batch")
+    skip = bool_param(call.request, "skipErrors")
+    saved = await call.run(records.save_batch, call.store, call.hat.hat_id, items, skip)
+    return JsonResponse(saved, status_code=201)
+
+
+async def get_record(call: Call) -> Response:
+    raw = call.request.path_params["record_id"]
+    record_id = parse_uuid(raw)
+    if record_id is None:
+        raise BadRequest(f"Cannot parse parameter recordId as UUID: Invalid UUID string: {raw}")
+    found = await call.run(records.get_record, call.store, call.hat.hat_id, record_id)
+    principal = _principal(call)
+    if principal.application is not None and not permissions.read_namespace(
+            principal, str(found["endpoint"]).split("/")[0]):
+        raise Forbidden()
+    return JsonResponse(found)

@@ -1,0 +1,50 @@
+"""The one flat route table, in the order of the original's route files."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Route
+
+from openhat.web.context import any_user, hat_route
+from openhat.web.endpoints import auth, data, system
+
+API_PREFIXES = ("/api/v2.6", "/api/v2", "/api/v2.0")
+
+
+def data_routes(prefix: str) -> list[BaseRoute]:
+    """The rich data API, identical under every version prefix (spec 1.1)."""
+    return [
+        Route(f"{prefix}/data/sources", hat_route(data.list_sources, rule=data.can_list_sources),
+              methods=["GET"]),
+        Route(f"{prefix}/data/{{namespace}}/{{endpoint:path}}",
+              hat_route(data.get_endpoint_data, rule=data.can_read), methods=["GET"]),
+        Route(f"{prefix}/data/{{namespace}}/{{endpoint:path}}",
+              hat_route(data.save_endpoint_data, rule=data.can_write, body=True),
+              methods=["POST"]),
+        Route(f"{prefix}/data/{{namespace}}/{{endpoint:path}}",
+              hat_route(data.delete_endpoint_data, rule=data.can_write), methods=["DELETE"]),
+        Route(f"{prefix}/data", hat_route(data.update_records, rule=data.can_write_data,
+                                          body=True), methods=["PUT"]),
+        Route(f"{prefix}/data", hat_route(data.delete_records, rule=data.can_write_data),
+              methods=["DELETE"]),
+        Route(f"{prefix}/data-link", hat_route(data.link_records, rule=data.can_write_data),
+              methods=["POST"]),
+        Route(f"{prefix}/data-batch", hat_route(data.save_batch, rule=data.can_write_data,
+                                                body=True), methods=["POST"]),
+    ]
+
+
+def routes() -> list[BaseRoute]:
+    table: list[BaseRoute] = [
+        Route("/users/access_token", hat_route(auth.access_token), methods=["GET"]),
+        Route("/users/access_token/validate", hat_route(auth.validate_token, rule=any_user),
+              methods=["GET"]),
+        Route("/publickey", hat_route(auth.public_key), methods=["GET"]),
+        Route("/healthz", system.healthz, methods=["GET"]),
+        Route("/api/v2.6/healthz", system.healthz, methods=["GET"]),
+        Route("/api/v2.6/version", system.version, methods=["GET"]),
+        Route("/api/v2.6/data-record/{record_id}",
+              hat_route(data.get_record, rule=any_user), methods=["GET"]),
+    ]
+    for prefix in API_PREFIXES:
+        table += data_routes(prefix)
+    return table
