@@ -81,14 +81,21 @@ def any_user(principal: Principal, request: Request) -> bool:
     return True
 
 
+BodyReader = Callable[[Any], Any]
+
+
 def hat_route(handler: Handler, *, rule: Rule | None = None,
-              body: bool = False) -> Callable[[Request], Awaitable[Response]]:
-    """Wrap `handler` into a Starlette endpoint. `rule` None means no token is needed."""
+              body: bool | BodyReader = False) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap `handler` into a Starlette endpoint. `rule` None means no token is needed.
+    `body` True reads the JSON body; a function also turns it into the route's model (both
+    before authentication, as the original's typed body parsers do)."""
 
     async def endpoint(request: Request) -> Response:
         state: AppState = request.app.state.openhat
         hat, keys = await run_in_threadpool(_hat_and_keys, state.store, request)
         parsed = await read_json(request, state.settings) if body else None
+        if callable(body):
+            parsed = body(parsed)
         call = Call(request, state, hat, keys, parsed)
         if rule is not None:
             call.caller = await run_in_threadpool(authenticate, call)
