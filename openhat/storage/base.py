@@ -80,6 +80,15 @@ class NewElement(NamedTuple):
     group_id: str | None = None  # set when there are links
 
 
+@dataclass(frozen=True)
+class IdempotentResponse:
+    """What is kept of a write sent with an Idempotency-Key."""
+
+    fingerprint: bytes  # of the request (method, path, query, body)
+    status: int | None  # None while the first request is still being processed
+    body: bytes | None
+
+
 class StoredRecord(NamedTuple):
     record_id: str
     endpoint: str
@@ -151,6 +160,22 @@ class Store(ABC):
     @abstractmethod
     def set_password(self, hat_id: str, user_id: str, password_hash: str,
                      changed_at: int) -> None: ...
+
+    # --- idempotency keys --------------------------------------------------------------
+    @abstractmethod
+    def claim_idempotency_key(self, hat_id: str, key: str, fingerprint: bytes, now: int,
+                              expire_before: int) -> IdempotentResponse | None:
+        """Claim `key` for a request about to run: None when it is newly claimed, else what
+        is kept of the earlier request with that key. A claim made before `expire_before`
+        (unix ms) is forgotten first."""
+
+    @abstractmethod
+    def finish_idempotency_key(self, hat_id: str, key: str, status: int, body: bytes) -> None:
+        """Keep the response of the request that claimed `key`."""
+
+    @abstractmethod
+    def release_idempotency_key(self, hat_id: str, key: str) -> None:
+        """Forget a claim whose request failed, so that a retry runs again."""
 
     # --- records -----------------------------------------------------------------------
     @abstractmethod

@@ -27,6 +27,7 @@ from openhat.storage.base import (
     DuplicateRecord,
     Hat,
     HatExists,
+    IdempotentResponse,
     NewElement,
     NewRecord,
     RecordQuery,
@@ -193,6 +194,30 @@ class SqliteStore(Store):
             conn.execute("UPDATE users SET password_hash = ?, password_changed_at = ?"
                          " WHERE hat_id = ? AND user_id = ?",
                          (password_hash, changed_at, hat_id, user_id))
+
+    # --- idempotency keys --------------------------------------------------------------
+    def claim_idempotency_key(self, hat_id: str, key: str, fingerprint: bytes, now: int,
+                              expire_before: int) -> IdempotentResponse | None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM idempotency_keys WHERE hat_id = ? AND key = ? AND"
+                         " created_at < ?", (hat_id, key, expire_before))
+            row = conn.execute("SELECT fingerprint, status, body FROM idempotency_keys"
+                               " WHERE hat_id = ? AND key = ?", (hat_id, key)).fetchone()
+            if row is not None:
+                return IdempotentResponse(row[0], row[1], row[2])
+            conn.execute("INSERT INTO idempotency_keys (hat_id, key, fingerprint, created_at)"
+                         " VALUES (?, ?, ?, ?)", (hat_id, key, fingerprint, now))
+            return None
+
+    def finish_idempotency_key(self, hat_id: str, key: str, status: int, body: bytes) -> None:
+        with self._write() as conn:
+            conn.execute("UPDATE idempotency_keys SET status = ?, body = ? WHERE hat_id = ?"
+                         " AND key = ?", (status, body, hat_id, key))
+
+    def release_idempotency_key(self, hat_id: str, key: str) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM idempotency_keys WHERE hat_id = ? AND key = ?",
+                         (hat_id, key))
 
     # --- records -----------------------------------------------------------------------
     def insert_elements(self, hat_id: str, elements: Sequence[NewElement], now: int,

@@ -101,7 +101,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
                        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
                        allow_headers=["Content-Type", TOKEN_FIELD, "username", "password",
                                       "Idempotency-Key"],
-                       expose_headers=[TOKEN_FIELD], max_age=86400),
+                       expose_headers=[TOKEN_FIELD, "Idempotent-Replayed"], max_age=86400),
         ],
         exception_handlers={HatError: hat_error, HTTPException: http_error,
                             Exception: server_error},
