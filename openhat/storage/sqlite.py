@@ -40,6 +40,14 @@ from openhat.storage.base import (
 from openhat.storage.migrations import migrations
 
 _BUSY_TIMEOUT_MS = 30_000
+PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",  # durable at checkpoints; a crash loses no committed page
+    "PRAGMA foreign_keys=ON",
+    f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}",
+    "PRAGMA cache_size=-65536",  # 64 MiB: the duplicate index is keyed by hash (random order)
+    "PRAGMA wal_autocheckpoint=4000",  # fewer, larger checkpoints under bulk ingest
+)
 
 
 class SqliteStore(Store):
@@ -59,10 +67,8 @@ class SqliteStore(Store):
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
                                timeout=_BUSY_TIMEOUT_MS / 1000)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+        for pragma in PRAGMAS:
+            conn.execute(pragma)
         return conn
 
     def _reader(self) -> sqlite3.Connection:
