@@ -30,9 +30,8 @@ from pathlib import Path
 import orjson
 import uuid_utils
 
-from openhat.storage.sqlite import PRAGMAS
-
 from bench.common import note_batch, seed_note, wait_for_health
+from openhat.storage.sqlite import PRAGMAS
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -90,9 +90,9 @@ def _endpoint_data(value: Any, parent: str, index: int, errors: Errors, need_rec
     record_id = value.get("recordId")
     raw_links = value.get("links")
     ok = (type(endpoint) is str and ENDPOINT_RE.fullmatch(endpoint) is not None
-          and "data" in value and (record_id is None and not need_record_id
+          and "data" in value and ((record_id is None and not need_record_id)
                                    or _uuid(record_id) is not None)
-          and (raw_links is None or type(raw_links) is list and depth < MAX_LINK_DEPTH))
+          and (raw_links is None or (type(raw_links) is list and depth < MAX_LINK_DEPTH)))
     if not ok:
         _record_problems(value, f"{parent}[{index}]", errors, need_record_id, depth)
         return None
