@@ -15,6 +15,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class StorageError(Exception):
@@ -62,16 +63,16 @@ class User:
     password_changed_at: int  # unix seconds; tokens created before it are refused
 
 
-@dataclass(frozen=True)
-class NewRecord:
+class NewRecord(NamedTuple):
+    # NamedTuples for the per-record types: built thousands of times per batch, and a
+    # frozen dataclass costs several times more to construct.
     record_id: str
     endpoint: str
     data: str  # compact JSON text
     hash: bytes  # SHA-256 of the canonical JSON, the duplicate key within (hat, endpoint)
 
 
-@dataclass(frozen=True)
-class NewElement:
+class NewElement(NamedTuple):
     """A record and its first-level links: stored together, linked as one group."""
 
     record: NewRecord
@@ -80,7 +81,15 @@ class NewElement:
 
 
 @dataclass(frozen=True)
-class StoredRecord:
+class IdempotentResponse:
+    """What is kept of a write sent with an Idempotency-Key."""
+
+    fingerprint: bytes  # of the request (method, path, query, body)
+    status: int | None  # None while the first request is still being processed
+    body: bytes | None
+
+
+class StoredRecord(NamedTuple):
     record_id: str
     endpoint: str
     data: str  # JSON text as stored
@@ -151,6 +160,22 @@ class Store(ABC):
     @abstractmethod
     def set_password(self, hat_id: str, user_id: str, password_hash: str,
                      changed_at: int) -> None: ...
+
+    # --- idempotency keys --------------------------------------------------------------
+    @abstractmethod
+    def claim_idempotency_key(self, hat_id: str, key: str, fingerprint: bytes, now: int,
+                              expire_before: int) -> IdempotentResponse | None:
+        """Claim `key` for a request about to run: None when it is newly claimed, else what
+        is kept of the earlier request with that key. A claim made before `expire_before`
+        (unix ms) is forgotten first."""
+
+    @abstractmethod
+    def finish_idempotency_key(self, hat_id: str, key: str, status: int, body: bytes) -> None:
+        """Keep the response of the request that claimed `key`."""
+
+    @abstractmethod
+    def release_idempotency_key(self, hat_id: str, key: str) -> None:
+        """Forget a claim whose request failed, so that a retry runs again."""
 
     # --- records -----------------------------------------------------------------------
     @abstractmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
+from openhat.models import parse_endpoint_data_list
 from openhat.web.context import any_user, hat_route
 from openhat.web.endpoints import auth, data, system
 
@@ -23,13 +24,14 @@ def data_routes(prefix: str) -> list[BaseRoute]:
         Route(f"{prefix}/data/{{namespace}}/{{endpoint:path}}",
               hat_route(data.delete_endpoint_data, rule=data.can_write), methods=["DELETE"]),
         Route(f"{prefix}/data", hat_route(data.update_records, rule=data.can_write_data,
-                                          body=True), methods=["PUT"]),
+                                          body=data.updates_body), methods=["PUT"]),
         Route(f"{prefix}/data", hat_route(data.delete_records, rule=data.can_write_data),
               methods=["DELETE"]),
         Route(f"{prefix}/data-link", hat_route(data.link_records, rule=data.can_write_data),
               methods=["POST"]),
         Route(f"{prefix}/data-batch", hat_route(data.save_batch, rule=data.can_write_data,
-                                                body=True), methods=["POST"]),
+                                                body=parse_endpoint_data_list),
+              methods=["POST"]),
     ]
 
 
