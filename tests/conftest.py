@@ -33,6 +33,22 @@ OWNER = "hatuser"
 PASSWORD = "pa55w0rd"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2 at its lowest work factor: the production cost (~0.4 s a hash, twice per test
+    for the owner's creation and login) is a security setting, not behaviour under test, and
+    would dominate the suite's time on both backends."""
+    from argon2 import PasswordHasher
+
+    from openhat import users
+
+    saved = users._hasher, users._DUMMY_HASH
+    users._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    users._DUMMY_HASH = users._hasher.hash("dummy")
+    yield
+    users._hasher, users._DUMMY_HASH = saved
+
+
 _postgres_down: str | None = None  # why PostgreSQL is unreachable, once found out
 
 

@@ -25,6 +25,7 @@ from openhat.storage.base import (
     DuplicateRecord,
     Hat,
     HatExists,
+    IdempotentResponse,
     NewElement,
     NewRecord,
     RecordQuery,
@@ -177,6 +178,37 @@ class PostgresStore(Store):
             conn.execute("UPDATE users SET password_hash = %s, password_changed_at = %s"
                          " WHERE hat_id = %s AND user_id = %s",
                          (password_hash, changed_at, hat_id, user_id))
+
+    # --- idempotency keys --------------------------------------------------------------
+    def claim_idempotency_key(self, hat_id: str, key: str, fingerprint: bytes, now: int,
+                              expire_before: int) -> IdempotentResponse | None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM idempotency_keys WHERE hat_id = %s AND key = %s AND"
+                         " created_at < %s", (hat_id, key, expire_before))
+            # ON CONFLICT: of two claims racing for one key exactly one inserts; the other
+            # waits for it and then reads its row.
+            claimed = conn.execute(
+                "INSERT INTO idempotency_keys (hat_id, key, fingerprint, created_at)"
+                " VALUES (%s, %s, %s, %s) ON CONFLICT (hat_id, key) DO NOTHING RETURNING 1",
+                (hat_id, key, fingerprint, now)).fetchone()
+            if claimed is not None:
+                return None
+            row = conn.execute("SELECT fingerprint, status, body FROM idempotency_keys"
+                               " WHERE hat_id = %s AND key = %s", (hat_id, key)).fetchone()
+        if row is None:  # released between our insert attempt and the read: claim again
+            return self.claim_idempotency_key(hat_id, key, fingerprint, now, expire_before)
+        return IdempotentResponse(bytes(row[0]), row[1],
+                                  None if row[2] is None else bytes(row[2]))
+
+    def finish_idempotency_key(self, hat_id: str, key: str, status: int, body: bytes) -> None:
+        with self._write() as conn:
+            conn.execute("UPDATE idempotency_keys SET status = %s, body = %s WHERE hat_id = %s"
+                         " AND key = %s", (status, body, hat_id, key))
+
+    def release_idempotency_key(self, hat_id: str, key: str) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM idempotency_keys WHERE hat_id = %s AND key = %s",
+                         (hat_id, key))
 
     # --- records -----------------------------------------------------------------------
     def insert_elements(self, hat_id: str, elements: Sequence[NewElement], now: int,
