@@ -10,7 +10,8 @@ from openhat import users
 
 
 def test_production_hasher_is_argon2id_with_owasp_parameters() -> None:
-    encoded = PasswordHasher(**users.HASH_PARAMETERS).hash("correct horse")
+    encoded = PasswordHasher(time_cost=users.HASH_TIME_COST, memory_cost=users.HASH_MEMORY_KIB,
+                             parallelism=users.HASH_LANES).hash("correct horse")
     assert encoded.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
 
 
