@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import secrets
 import time
+import uuid
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from openhat.storage.base import Store, User
 
-_hasher = PasswordHasher()
+# OWASP's argon2id baseline (19 MiB, 2 passes, 1 lane): a small VPS can serve logins without
+# 64 MiB per attempt. Hashes keep their parameters, so stronger ones still verify.
+HASH_TIME_COST, HASH_MEMORY_KIB, HASH_LANES = 2, 19_456, 1
+_hasher = PasswordHasher(time_cost=HASH_TIME_COST, memory_cost=HASH_MEMORY_KIB,
+                         parallelism=HASH_LANES)
 # Verified against when the username is unknown, so that a wrong name costs as much time as
 # a wrong password and does not reveal which users exist.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
@@ -26,6 +31,12 @@ def generate_password() -> str:
 
 def new_owner(hat_id: str, user_id: str, username: str, password: str) -> User:
     return User(hat_id, user_id, username, hash_password(password), ("owner",), True,
+                int(time.time()))
+
+
+def new_user(hat_id: str, username: str, password: str, roles: tuple[str, ...]) -> User:
+    """A non-owner user, e.g. a data-credit or data-debit user (spec 2.5)."""
+    return User(hat_id, str(uuid.uuid4()), username, hash_password(password), roles, True,
                 int(time.time()))
 
 

@@ -34,19 +34,19 @@ PASSWORD = "pa55w0rd"
 
 
 @pytest.fixture(autouse=True, scope="session")
-def cheap_password_hashing() -> Iterator[None]:
-    """argon2 at its lowest work factor: the production cost (~0.4 s a hash, twice per test
-    for the owner's creation and login) is a security setting, not behaviour under test, and
-    would dominate the suite's time on both backends."""
+def fast_password_hashing() -> Iterator[None]:
+    """argon2 at production cost takes ~0.1-0.5 s per hash on these machines and every test
+    creates a HAT and logs in; tests use a cheap cost (as Django's test settings do). The
+    production parameters are tested in tests/unit/test_users.py."""
     from argon2 import PasswordHasher
 
     from openhat import users
 
-    saved = users._hasher, users._DUMMY_HASH
-    users._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    users._DUMMY_HASH = users._hasher.hash("dummy")
-    yield
-    users._hasher, users._DUMMY_HASH = saved
+    with pytest.MonkeyPatch.context() as patch:
+        cheap = PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)
+        patch.setattr(users, "_hasher", cheap)
+        patch.setattr(users, "_DUMMY_HASH", cheap.hash("dummy"))
+        yield
 
 
 _postgres_down: str | None = None  # why PostgreSQL is unreachable, once found out

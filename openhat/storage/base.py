@@ -34,6 +34,10 @@ class HatExists(StorageError):
     """A HAT with that domain already exists."""
 
 
+class UserExists(StorageError):
+    """The HAT already has a user with that name."""
+
+
 @dataclass(frozen=True)
 class Hat:
     hat_id: str
@@ -150,6 +154,10 @@ class Store(ABC):
     @abstractmethod
     def signing_keys(self, hat_id: str) -> list[SigningKey]:
         """All keys of the HAT, newest first."""
+
+    @abstractmethod
+    def add_user(self, user: User) -> None:
+        """Add a user (other than the owner) to a HAT. Raises UserExists for a taken name."""
 
     @abstractmethod
     def user_by_name(self, hat_id: str, username: str) -> User | None: ...

@@ -35,6 +35,7 @@ from openhat.storage.base import (
     Store,
     StoredRecord,
     User,
+    UserExists,
 )
 from openhat.storage.migrations import migrations
 from openhat.storage.sqlite_sql import HAT_TABLES
@@ -155,6 +156,13 @@ class PostgresStore(Store):
                 " FROM signing_keys WHERE hat_id = %s ORDER BY created_at DESC,"
                 " kid COLLATE \"C\" DESC", (hat_id,)).fetchall()
         return [SigningKey(*row) for row in rows]
+
+    def add_user(self, user: User) -> None:
+        try:
+            with self._write() as conn:
+                _insert_user(conn, user)
+        except pg_errors.UniqueViolation as exc:
+            raise UserExists(user.username) from exc
 
     def user_by_name(self, hat_id: str, username: str) -> User | None:
         return self._user("username", hat_id, username)

@@ -36,6 +36,7 @@ from openhat.storage.base import (
     Store,
     StoredRecord,
     User,
+    UserExists,
 )
 from openhat.storage.migrations import migrations
 
@@ -176,6 +177,13 @@ class SqliteStore(Store):
         ).fetchall()
         return [SigningKey(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]))
                 for row in rows]
+
+    def add_user(self, user: User) -> None:
+        try:
+            with self._write() as conn:
+                _insert_user(conn, user)
+        except sqlite3.IntegrityError as exc:
+            raise UserExists(user.username) from exc
 
     def user_by_name(self, hat_id: str, username: str) -> User | None:
         return self._user("username", hat_id, username)

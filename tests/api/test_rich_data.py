@@ -195,7 +195,7 @@ def test_d1_delete_records(owner: TestClient) -> None:
 
 
 @pytest.mark.parametrize("extra", [
-    "c1062033-65ac-4dc3-b704-ecba0b7344b2",  # unknown id (fixed: xdist workers must collect alike)
+    "5b1e3c2a-0000-4000-8000-000000000001",  # unknown id
     "SAME",  # the same id twice
 ])
 def test_d2_delete_is_all_or_nothing(owner: TestClient, extra: str) -> None:
@@ -344,3 +344,22 @@ def test_version_prefixes_serve_the_same_data(owner: TestClient, prefix: str) ->
     response = owner.get(f"{prefix}/data/test/prefix")
     assert response.status_code == 200
     assert [r["data"] for r in response.json()] == [A]
+
+
+def test_12_batch_by_a_data_credit_user_without_namespace_rights(
+        client: TestClient, store: Any, hat: Any) -> None:
+    from openhat import users
+    from tests.conftest import login
+
+    store.add_user(users.new_user(hat.hat.hat_id, "dataCreditUser", "pa55w0rd",
+                                  ("datacredit", "datacredit:namespace")))
+    client.headers["X-Auth-Token"] = login(client, "dataCreditUser", "pa55w0rd")
+    response = client.post(f"{API}/data-batch", json=[
+        {"endpoint": "test/test", "data": A}, {"endpoint": "test2/test2", "data": B},
+        {"endpoint": "test/test3", "data": C}])
+    assert response.status_code == 403
+    assert response.json() == {
+        "message": "Forbidden",
+        "cause": "Access Denied - No rights to insert some or all of the data in the batch"}
+    client.headers["X-Auth-Token"] = login(client)
+    assert client.get(f"{API}/data/sources").json() == {}
