@@ -16,7 +16,7 @@ from pathlib import Path
 
 import orjson
 
-from openhat.storage import sqlite_sql
+from openhat.storage import sqlite_query, sqlite_sql
 from openhat.storage.base import (
     DuplicateRecord,
     Hat,
@@ -31,11 +31,12 @@ from openhat.storage.base import (
     User,
 )
 from openhat.storage.migrations import migrations
+from openhat.storage.sqlite_queries import SqliteQueries
 
 _BUSY_TIMEOUT_MS = 30_000
 
 
-class SqliteStore(Store):
+class SqliteStore(SqliteQueries, Store):
     dialect = "sqlite"
 
     def __init__(self, path: str) -> None:
@@ -55,6 +56,7 @@ class SqliteStore(Store):
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+        sqlite_query.register_functions(conn)
         return conn
 
     def _reader(self) -> sqlite3.Connection:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route
 
 from openhat.web.context import any_user, hat_route
-from openhat.web.endpoints import auth, data, system
+from openhat.web.endpoints import auth, bundles, data, system
 
 API_PREFIXES = ("/api/v2.6", "/api/v2", "/api/v2.0")
 
@@ -30,6 +30,26 @@ def data_routes(prefix: str) -> list[BaseRoute]:
               methods=["POST"]),
         Route(f"{prefix}/data-batch", hat_route(data.save_batch, rule=data.can_write_data,
                                                 body=True), methods=["POST"]),
+        *query_routes(prefix),
+    ]
+
+
+def query_routes(prefix: str) -> list[BaseRoute]:
+    """Combinators and bundles, identical under every prefix (spec 3.11, 3.12)."""
+    return [
+        Route(f"{prefix}/combinator/{{name:path}}",
+              hat_route(bundles.register_combinator, rule=bundles.can_query, body=True),
+              methods=["POST"]),
+        Route(f"{prefix}/combinator/{{name:path}}",
+              hat_route(bundles.get_combinator_data, rule=bundles.can_query), methods=["GET"]),
+        Route(f"{prefix}/data-bundle/{{bundle_id}}",
+              hat_route(bundles.register_bundle, rule=bundles.can_query, body=True),
+              methods=["POST"]),
+        Route(f"{prefix}/data-bundle/{{bundle_id}}",
+              hat_route(bundles.get_bundle_data, rule=bundles.can_query), methods=["GET"]),
+        Route(f"{prefix}/data-bundle/{{bundle_id}}/structure",
+              hat_route(bundles.get_bundle_structure, rule=bundles.can_query),
+              methods=["GET"]),
     ]
 
 
