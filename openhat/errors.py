@@ -169,3 +169,8 @@ class DebitRequestMalformed(MessageError):
 
     status = 400
     title = "Bad Request"
+
+
+class DebitNotEnabled(MessageError):
+    status = 400
+    title = "Bad Request"
