@@ -74,11 +74,12 @@ def serve(**options: Any) -> None:
         click.echo(f"Created HAT {created.hat.domain} with owner '{created.owner_name}'.")
         if created.generated_password:
             click.echo(f"Generated owner password (shown once): {created.generated_password}")
+    from openhat.web.app import create_app, tune_gc
+
+    tune_gc()
     click.echo(f"Serving HAT API at http://{settings.host}:{settings.port}"
                f" (public address {settings.public_domain})")
     if settings.workers <= 1:
-        from openhat.web.app import create_app
-
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
                     log_level=settings.log_level, access_log=False)
         return

@@ -38,7 +38,6 @@ SETTINGS: tuple[Setting, ...] = (
             "Owner password for a new HAT; when empty a password is generated and printed once."),
     Setting("max_body_bytes", int, 10 * 1024 * 1024,
             "Largest accepted request body in bytes (413 above it)."),
-    Setting("max_json_depth", int, 64, "Deepest accepted JSON nesting in a request body."),
     Setting("token_lifetime_days", int, 30,
             "Days a token lives from login, however often it is refreshed."),
     Setting("token_idle_days", int, 3, "Days a token lives without being refreshed."),
@@ -56,7 +55,6 @@ class Settings:
     owner: str = "owner"
     owner_password: str = field(default="", repr=False)
     max_body_bytes: int = 10 * 1024 * 1024
-    max_json_depth: int = 64
     token_lifetime_days: int = 30
     token_idle_days: int = 3
     log_level: str = "info"

@@ -133,6 +133,20 @@ class RateExceeded(MessageError):
     title = "Request rate exceeded"
 
 
+class IdempotencyConflict(MessageError):
+    """The first request with this Idempotency-Key is still being processed."""
+
+    status = 409
+    title = "Conflict"
+
+
+class IdempotencyMismatch(MessageError):
+    """The Idempotency-Key was used before for a different request."""
+
+    status = 422
+    title = "Unprocessable Entity"
+
+
 # --- queries, combinators, bundles, debits ------------------------------------------------
 
 class QueryMalformed(MessageError):

@@ -41,9 +41,10 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def canonical(data: Any) -> str:
+def canonical(data: Any) -> bytes:
     """Compact JSON with sorted keys: the stored text and the duplicate key's input.
-    Raises InsertFailed for values no backend can store (NUL characters, huge numbers)."""
+    Raises InsertFailed for values no backend can store (NUL characters, nesting deeper
+    than 254 levels)."""
     try:
         text = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
     except TypeError as exc:
@@ -51,13 +52,13 @@ def canonical(data: Any) -> str:
     if b"\\u0000" in text:
         # PostgreSQL's jsonb refuses NUL in strings; refuse it on every backend alike.
         raise InsertFailed("Duplicate data - Unexpected issue with inserting data")
-    return text.decode()
+    return text
 
 
 def new_record(endpoint: str, data: Any, record_id: str | None = None) -> NewRecord:
     text = canonical(data)
-    return NewRecord(record_id or new_id(), endpoint, text,
-                     hashlib.sha256(text.encode()).digest())
+    return NewRecord(record_id or new_id(), endpoint, text.decode(),
+                     hashlib.sha256(text).digest())
 
 
 def _element(item: EndpointDataIn) -> NewElement:

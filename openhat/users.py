@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
+import uuid
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -26,6 +27,12 @@ def generate_password() -> str:
 
 def new_owner(hat_id: str, user_id: str, username: str, password: str) -> User:
     return User(hat_id, user_id, username, hash_password(password), ("owner",), True,
+                int(time.time()))
+
+
+def new_user(hat_id: str, username: str, password: str, roles: tuple[str, ...]) -> User:
+    """A non-owner user, e.g. a data-credit or data-debit user (spec 2.5)."""
+    return User(hat_id, str(uuid.uuid4()), username, hash_password(password), roles, True,
                 int(time.time()))
 
 

@@ -21,5 +21,6 @@ def open_store(url: str) -> Store:
             raise ValueError(
                 "PostgreSQL support is not installed: pip install 'openhat[postgres]'"
             ) from exc
-        return PostgresStore(url)
+        store: Store = PostgresStore(url)
+        return store
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://...")

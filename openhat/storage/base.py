@@ -15,6 +15,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from openhat.storage.query import EndpointSelect, LinkedRecord, PageQuery, QueriedRecord
 
@@ -33,6 +34,10 @@ class RecordsMissing(StorageError):
 
 class HatExists(StorageError):
     """A HAT with that domain already exists."""
+
+
+class UserExists(StorageError):
+    """The HAT already has a user with that name."""
 
 
 @dataclass(frozen=True)
@@ -64,16 +69,16 @@ class User:
     password_changed_at: int  # unix seconds; tokens created before it are refused
 
 
-@dataclass(frozen=True)
-class NewRecord:
+class NewRecord(NamedTuple):
+    # NamedTuples for the per-record types: built thousands of times per batch, and a
+    # frozen dataclass costs several times more to construct.
     record_id: str
     endpoint: str
     data: str  # compact JSON text
     hash: bytes  # SHA-256 of the canonical JSON, the duplicate key within (hat, endpoint)
 
 
-@dataclass(frozen=True)
-class NewElement:
+class NewElement(NamedTuple):
     """A record and its first-level links: stored together, linked as one group."""
 
     record: NewRecord
@@ -82,7 +87,15 @@ class NewElement:
 
 
 @dataclass(frozen=True)
-class StoredRecord:
+class IdempotentResponse:
+    """What is kept of a write sent with an Idempotency-Key."""
+
+    fingerprint: bytes  # of the request (method, path, query, body)
+    status: int | None  # None while the first request is still being processed
+    body: bytes | None
+
+
+class StoredRecord(NamedTuple):
     record_id: str
     endpoint: str
     data: str  # JSON text as stored
@@ -145,6 +158,10 @@ class Store(ABC):
         """All keys of the HAT, newest first."""
 
     @abstractmethod
+    def add_user(self, user: User) -> None:
+        """Add a user (other than the owner) to a HAT. Raises UserExists for a taken name."""
+
+    @abstractmethod
     def user_by_name(self, hat_id: str, username: str) -> User | None: ...
 
     @abstractmethod
@@ -153,6 +170,22 @@ class Store(ABC):
     @abstractmethod
     def set_password(self, hat_id: str, user_id: str, password_hash: str,
                      changed_at: int) -> None: ...
+
+    # --- idempotency keys --------------------------------------------------------------
+    @abstractmethod
+    def claim_idempotency_key(self, hat_id: str, key: str, fingerprint: bytes, now: int,
+                              expire_before: int) -> IdempotentResponse | None:
+        """Claim `key` for a request about to run: None when it is newly claimed, else what
+        is kept of the earlier request with that key. A claim made before `expire_before`
+        (unix ms) is forgotten first."""
+
+    @abstractmethod
+    def finish_idempotency_key(self, hat_id: str, key: str, status: int, body: bytes) -> None:
+        """Keep the response of the request that claimed `key`."""
+
+    @abstractmethod
+    def release_idempotency_key(self, hat_id: str, key: str) -> None:
+        """Forget a claim whose request failed, so that a retry runs again."""
 
     # --- records -----------------------------------------------------------------------
     @abstractmethod
@@ -256,10 +289,6 @@ class Store(ABC):
         rows (matched by permissions_id)."""
 
     @abstractmethod
-    def create_user(self, user: User) -> None:
-        """Add a user to a HAT. Raises UserExists when the username is taken."""
-
-    @abstractmethod
     def grant_role(self, hat_id: str, user_id: str, role: str) -> None:
         """Give a user one more role (no-op when the user has it already)."""
 
@@ -274,10 +303,6 @@ class DebitMissing(StorageError):
 
 class BundleExists(StorageError):
     """The bundle id is taken (by another debit, or at all)."""
-
-
-class UserExists(StorageError):
-    """A user with that name already exists in the HAT."""
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,6 @@ from openhat.storage.base import (
     DebitMissing,
     DebitPermissions,
     DebitRow,
-    User,
-    UserExists,
 )
 from openhat.storage.query import EndpointSelect, LinkedRecord, PageQuery, QueriedRecord
 
@@ -139,16 +137,6 @@ class SqliteQueries:
                                hat_id, debit_key, r.permissions_id) for r in rows])
 
     # --- users -------------------------------------------------------------------------------
-    def create_user(self, user: User) -> None:
-        try:
-            with self._write() as conn:
-                conn.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?)",
-                             (user.hat_id, user.user_id, user.username, user.password_hash,
-                              orjson.dumps(list(user.roles)).decode(), int(user.enabled),
-                              user.password_changed_at))
-        except sqlite3.IntegrityError as exc:
-            raise UserExists(user.username) from exc
-
     def grant_role(self, hat_id: str, user_id: str, role: str) -> None:
         with self._write() as conn:
             row = conn.execute("SELECT roles FROM users WHERE hat_id = ? AND user_id = ?",

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from openhat import hats, tokens
+from openhat import hats, idempotency, tokens
 from openhat.config import Settings
 from openhat.errors import (
     Forbidden,
@@ -33,6 +33,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 TOKEN_FIELD = "X-Auth-Token"
+WRITE_METHODS = {"POST", "PUT", "DELETE"}
 JSON_TYPES = ("application/json", "text/json")
 
 
@@ -81,20 +82,32 @@ def any_user(principal: Principal, request: Request) -> bool:
     return True
 
 
+BodyReader = Callable[[Any], Any]
+
+
 def hat_route(handler: Handler, *, rule: Rule | None = None,
-              body: bool = False) -> Callable[[Request], Awaitable[Response]]:
-    """Wrap `handler` into a Starlette endpoint. `rule` None means no token is needed."""
+              body: bool | BodyReader = False) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap `handler` into a Starlette endpoint. `rule` None means no token is needed.
+    `body` True reads the JSON body; a function also turns it into the route's model (both
+    before authentication, as the original's typed body parsers do)."""
 
     async def endpoint(request: Request) -> Response:
         state: AppState = request.app.state.openhat
         hat, keys = await run_in_threadpool(_hat_and_keys, state.store, request)
-        parsed = await read_json(request, state.settings) if body else None
+        raw = await read_body(request, state.settings) if body else b""
+        parsed = parse_json(raw) if body else None
+        if callable(body):
+            parsed = body(parsed)
         call = Call(request, state, hat, keys, parsed)
         if rule is not None:
             call.caller = await run_in_threadpool(authenticate, call)
             if not rule(call.caller.principal, request):
                 raise Forbidden()
-        response = await handler(call)
+        key = request.headers.get(idempotency.HEADER)
+        if key is not None and request.method in WRITE_METHODS:
+            response = await idempotent(call, handler, key, raw)
+        else:
+            response = await handler(call)
         if call.caller is not None and 200 <= response.status_code < 300:
             response.headers[TOKEN_FIELD] = await run_in_threadpool(
                 tokens.refreshed, call.caller.claims, keys)
@@ -105,6 +118,29 @@ def hat_route(handler: Handler, *, rule: Rule | None = None,
     return endpoint
 
 
+async def idempotent(call: Call, handler: Handler, key: str, raw: bytes) -> Response:
+    """Run a write once per Idempotency-Key; a retry gets the first answer replayed."""
+    request = call.request
+    fingerprint = idempotency.fingerprint(request.method, request.url.path,
+                                          request.url.query, raw)
+    earlier = await call.run(idempotency.claim, call.store, call.hat.hat_id, key, fingerprint)
+    if earlier is not None:
+        return Response(earlier.body, status_code=earlier.status or 200,
+                        media_type="application/json",
+                        headers={"Idempotent-Replayed": "true"})
+    try:
+        response = await handler(call)
+    except BaseException:
+        await call.run(call.store.release_idempotency_key, call.hat.hat_id, key)
+        raise
+    if 200 <= response.status_code < 300:
+        await call.run(call.store.finish_idempotency_key, call.hat.hat_id, key,
+                       response.status_code, bytes(response.body))
+    else:
+        await call.run(call.store.release_idempotency_key, call.hat.hat_id, key)
+    return response
+
+
 def _hat_and_keys(store: Store, request: Request) -> tuple[Hat, list[SigningKey]]:
     hat = hats.resolve(store, request.headers.get("host", ""))
     if hat is None:
@@ -112,9 +148,9 @@ def _hat_and_keys(store: Store, request: Request) -> tuple[Hat, list[SigningKey]
     return hat, store.signing_keys(hat.hat_id)
 
 
-async def read_json(request: Request, settings: Settings) -> Any:
-    """The body as JSON. 415 for a non-JSON Content-Type (a missing one is accepted), 413
-    past the size limit, 400 for malformed or too deeply nested JSON."""
+async def read_body(request: Request, settings: Settings) -> bytes:
+    """The raw body of a JSON request. 415 for a non-JSON Content-Type (a missing one is
+    accepted), 413 past the size limit (counted while reading, whatever the headers say)."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type and content_type not in JSON_TYPES and not content_type.endswith("+json"):
         raise UnsupportedMediaType(f"Expecting application/json body, not {content_type}")
@@ -129,7 +165,7 @@ async def read_json(request: Request, settings: Settings) -> Any:
         if size > limit:
             raise PayloadTooLarge(f"Request body exceeds {limit} bytes")
         chunks.append(chunk)
-    return parse_json(b"".join(chunks), settings.max_json_depth)
+    return b"".join(chunks)
 
 
 def request_token(request: Request) -> str | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
+from openhat.debits import parse_setup
+from openhat.models import parse_endpoint_data_list
 from openhat.web.context import any_user, hat_route
 from openhat.web.endpoints import auth, bundles, data, debits, system
 
@@ -23,13 +25,14 @@ def data_routes(prefix: str) -> list[BaseRoute]:
         Route(f"{prefix}/data/{{namespace}}/{{endpoint:path}}",
               hat_route(data.delete_endpoint_data, rule=data.can_write), methods=["DELETE"]),
         Route(f"{prefix}/data", hat_route(data.update_records, rule=data.can_write_data,
-                                          body=True), methods=["PUT"]),
+                                          body=data.updates_body), methods=["PUT"]),
         Route(f"{prefix}/data", hat_route(data.delete_records, rule=data.can_write_data),
               methods=["DELETE"]),
         Route(f"{prefix}/data-link", hat_route(data.link_records, rule=data.can_write_data),
               methods=["POST"]),
         Route(f"{prefix}/data-batch", hat_route(data.save_batch, rule=data.can_write_data,
-                                                body=True), methods=["POST"]),
+                                                body=parse_endpoint_data_list),
+              methods=["POST"]),
         *query_routes(prefix),
         *debit_routes(prefix),
     ]
@@ -39,12 +42,14 @@ def query_routes(prefix: str) -> list[BaseRoute]:
     """Combinators and bundles, identical under every prefix (spec 3.11, 3.12)."""
     return [
         Route(f"{prefix}/combinator/{{name:path}}",
-              hat_route(bundles.register_combinator, rule=bundles.can_query, body=True),
+              hat_route(bundles.register_combinator, rule=bundles.can_query,
+                        body=bundles.combinator_body),
               methods=["POST"]),
         Route(f"{prefix}/combinator/{{name:path}}",
               hat_route(bundles.get_combinator_data, rule=bundles.can_query), methods=["GET"]),
         Route(f"{prefix}/data-bundle/{{bundle_id}}",
-              hat_route(bundles.register_bundle, rule=bundles.can_query, body=True),
+              hat_route(bundles.register_bundle, rule=bundles.can_query,
+                        body=bundles.bundle_body),
               methods=["POST"]),
         Route(f"{prefix}/data-bundle/{{bundle_id}}",
               hat_route(bundles.get_bundle_data, rule=bundles.can_query), methods=["GET"]),
@@ -60,9 +65,9 @@ def debit_routes(prefix: str) -> list[BaseRoute]:
     one = f"{base}/{{debit_key}}"
     if prefix == "/api/v2.6":
         return [
-            Route(one, hat_route(debits.create, rule=debits.can_create, body=True),
+            Route(one, hat_route(debits.create, rule=debits.can_create, body=parse_setup),
                   methods=["POST"]),
-            Route(one, hat_route(debits.update, rule=debits.can_use, body=True),
+            Route(one, hat_route(debits.update, rule=debits.can_use, body=parse_setup),
                   methods=["PUT"]),
             Route(one, hat_route(debits.get, rule=debits.can_use), methods=["GET"]),
             Route(base, hat_route(debits.list_debits, rule=debits.can_manage),

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Any
 
 from starlette.testclient import TestClient
 
 from openhat import users
 from openhat.hats import NewHat
-from openhat.storage.base import Store, User
+from openhat.storage.base import Store
 from tests.api.hat_fixtures import M1, M2
 from tests.conftest import PASSWORD, login
 
@@ -59,9 +58,7 @@ def setup_request(bundle_name: str = "ddbundle", conditions: dict[str, Any] | No
 
 
 def add_user(store: Store, hat: NewHat, username: str, roles: tuple[str, ...]) -> None:
-    store.create_user(User(hat.hat.hat_id, str(uuid.uuid4()), username,
-                                 users.hash_password(PASSWORD), roles, True,
-                                 int(time.time()) - 5))
+    store.add_user(users.new_user(hat.hat.hat_id, username, PASSWORD, roles))
 
 
 def user_token(client: TestClient, store: Store, hat: NewHat, username: str,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -149,8 +151,12 @@ async def delete_endpoint_data(call: Call) -> Response:
     return message("All records deleted")
 
 
+def updates_body(value: Any) -> list[EndpointDataIn]:
+    return parse_endpoint_data_list(value, need_record_id=True)
+
+
 async def update_records(call: Call) -> Response:
-    items = parse_endpoint_data_list(call.body, need_record_id=True)
+    items: list[EndpointDataIn] = call.body
     require_namespaces(call, items, "Access Denied - No rights to update some or all of the"
                                     " data")
     updated = await call.run(records.update_records, call.store, call.hat.hat_id, items)
@@ -177,7 +183,7 @@ async def link_records(call: Call) -> Response:
 
 
 async def save_batch(call: Call) -> Response:
-    items = parse_endpoint_data_list(call.body)
+    items: list[EndpointDataIn] = call.body
     require_namespaces(call, items, "Access Denied - No rights to insert some or all of the"
                                     " data in the batch")
     skip = bool_param(call.request, "skipErrors")

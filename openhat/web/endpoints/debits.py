@@ -49,17 +49,15 @@ def _user_id(call: Call) -> str:
 
 async def create(call: Call) -> Response:
     key = debit_key(call.request)
-    request = debits.parse_setup(call.body)
-    made = await call.run(debits.create, call.store, call.hat.hat_id, key, request,
+    made = await call.run(debits.create, call.store, call.hat.hat_id, key, call.body,
                           _user_id(call))
     return JsonResponse(made, status_code=201)
 
 
 async def update(call: Call) -> Response:
     key = debit_key(call.request)
-    request = debits.parse_setup(call.body)
     return JsonResponse(await call.run(debits.update, call.store, call.hat.hat_id, key,
-                                       request))
+                                       call.body))
 
 
 async def get(call: Call) -> Response:

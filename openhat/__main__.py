@@ -1,0 +1,5 @@
+"""`python -m openhat` runs the CLI."""
+
+from openhat.cli import main
+
+main()

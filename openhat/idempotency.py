@@ -1,0 +1,46 @@
+"""`Idempotency-Key` on writes: a retried request with the same key gets the first answer and
+writes nothing twice (decisions doc, "Beyond the original").
+
+The key is claimed before the write runs and its response kept after it succeeds, so two
+copies of one request racing each other cannot both write: the second sees the claim (409
+while the first runs, the first's answer once it is done). A failed request releases its
+claim, so fixing and retrying works. Keys are kept for 24 hours, per HAT.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from openhat.errors import BadRequest, IdempotencyConflict, IdempotencyMismatch
+from openhat.records import now_ms
+from openhat.storage.base import IdempotentResponse, Store
+
+HEADER = "Idempotency-Key"
+KEEP_MS = 24 * 3600 * 1000
+MAX_KEY_LENGTH = 255
+
+
+def fingerprint(method: str, path: str, query: str, body: bytes) -> bytes:
+    digest = hashlib.sha256()
+    for part in (method.encode(), path.encode(), query.encode(), body):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.digest()
+
+
+def claim(store: Store, hat_id: str, key: str, request_fingerprint: bytes
+          ) -> IdempotentResponse | None:
+    """None when the request should run now; the kept response when it ran before.
+    Raises BadRequest for an unusable key, IdempotencyMismatch when the key belonged to a
+    different request, IdempotencyConflict while the first request is still running."""
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise BadRequest(f"Invalid {HEADER}: 1 to {MAX_KEY_LENGTH} printable characters")
+    now = now_ms()
+    earlier = store.claim_idempotency_key(hat_id, key, request_fingerprint, now, now - KEEP_MS)
+    if earlier is None:
+        return None
+    if earlier.fingerprint != request_fingerprint:
+        raise IdempotencyMismatch(f"{HEADER} {key} was used for a different request")
+    if earlier.status is None:
+        raise IdempotencyConflict(f"The request with {HEADER} {key} is still in progress")
+    return earlier

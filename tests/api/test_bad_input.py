@@ -1,0 +1,211 @@
+"""Bad input gets a clear 4xx with the HAT error body: never a 500, never a half-written batch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from openhat.config import Settings
+from openhat.web.app import create_app
+from tests.conftest import DOMAIN
+
+API = "/api/v2.6"
+
+
+def js_error(path: str, msg: str) -> dict[str, Any]:
+    return {"error": "Bad Request", "message": {path: [{"msg": [msg], "args": []}]}}
+
+
+@pytest.mark.parametrize("body,expected", [
+    ({"endpoint": "test/test", "data": {}},
+     js_error("obj", "error.expected.jsarray")),
+    ([{"data": {"a": 1}}],
+     js_error("obj[0].endpoint", "error.path.missing")),
+    ([{"endpoint": "test/test"}],
+     js_error("obj[0].data", "error.path.missing")),
+    ([{"endpoint": 5, "data": {}}],
+     js_error("obj[0].endpoint", "error.expected.jsstring")),
+    ([{"endpoint": "Test/Upper", "data": {}}],
+     js_error("obj[0].endpoint", "Endpoint invalid")),
+    ([{"endpoint": "test/sp ace", "data": {}}],
+     js_error("obj[0].endpoint", "Endpoint invalid")),
+    ([{"endpoint": "", "data": {}}],
+     js_error("obj[0].endpoint", "Endpoint invalid")),
+    ([{"endpoint": "test/test", "data": {}, "links": {}}],
+     js_error("obj[0].links", "error.expected.jsarray")),
+    ([{"endpoint": "test/test", "data": {}, "links": [{"endpoint": "BAD", "data": 1}]}],
+     js_error("obj[0].links[0].endpoint", "Endpoint invalid")),
+    ([{"endpoint": "test/test", "data": {}, "recordId": "not-a-uuid"}],
+     js_error("obj[0].recordId", "error.expected.uuid")),
+    (["a string"],
+     js_error("obj[0]", "error.expected.jsobject")),
+])
+def test_malformed_batch_is_a_400_and_stores_nothing(owner: TestClient, body: Any,
+                                                     expected: dict[str, Any]) -> None:
+    response = owner.post(f"{API}/data-batch", json=[
+        {"endpoint": "test/test", "data": {"good": 1}}, *body] if isinstance(body, list)
+        else body)
+    assert response.status_code == 400
+    if isinstance(body, list):  # the good first element shifts the index by one
+        expected = {"error": "Bad Request", "message": {
+            k.replace("obj[0]", "obj[1]"): v for k, v in expected["message"].items()}}
+    assert response.json() == expected
+    assert owner.get(f"{API}/data/test/test").json() == []
+
+
+def test_all_problems_of_a_body_are_reported_together(owner: TestClient) -> None:
+    response = owner.post(f"{API}/data-batch", json=[{"data": 1}, {"endpoint": "x/y"}])
+    assert response.status_code == 400
+    assert set(response.json()["message"]) == {"obj[0].endpoint", "obj[1].data"}
+
+
+def test_malformed_body_is_checked_before_the_token(client: TestClient) -> None:
+    response = client.post(f"{API}/data-batch", json={"not": "an array"})
+    assert response.status_code == 400  # as the original: body parsing runs first
+
+
+@pytest.mark.parametrize("raw", [b"{", b"[1,", b"nope", b"", b'{"a": 1} trailing'])
+def test_invalid_json(owner: TestClient, raw: bytes) -> None:
+    for path in (f"{API}/data-batch", f"{API}/data/test/test"):
+        response = owner.post(path, content=raw, headers={"Content-Type": "application/json"})
+        assert response.status_code == 400
+        body = response.json()
+        assert body["error"] == "Bad Request"
+        assert body["message"].startswith("Invalid Json: ")
+
+
+def test_duplicate_late_in_a_batch_leaves_nothing_behind(owner: TestClient) -> None:
+    body = [{"endpoint": f"test/e{i}", "data": {"i": i},
+             "links": [{"endpoint": "test/linked", "data": {"i": i}}]} for i in range(50)]
+    body.append({"endpoint": "test/linked", "data": {"i": 7}})
+    response = owner.post(f"{API}/data-batch", json=body)
+    assert response.status_code == 400
+    assert owner.get(f"{API}/data/sources").json() == {}
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v2.6/data/Test/test",
+    "/api/v2.6/data/test/UPPER",
+    "/api/v2.6/data/test/under_score",
+    "/api/v2.6/data/te%20st/test",
+    "/api/v2.6/data/test/a//b",
+])
+def test_invalid_endpoint_in_the_path(owner: TestClient, path: str) -> None:
+    for method, body in (("GET", None), ("POST", {"a": 1}), ("DELETE", None)):
+        response = owner.request(method, path, json=body)
+        assert response.status_code == 400, (method, path)
+        assert response.json()["error"] == "Bad Request"
+        assert response.json()["message"].startswith("Endpoint invalid")
+
+
+@pytest.mark.parametrize("params,name", [
+    ({"take": "abc"}, "take"),
+    ({"skip": "1.5"}, "skip"),
+    ({"take": "-1"}, "take"),
+    ({"skip": "-10"}, "skip"),
+])
+def test_bad_paging_values(owner: TestClient, params: dict[str, str], name: str) -> None:
+    response = owner.get(f"{API}/data/test/test", params=params)
+    assert response.status_code == 400
+    assert response.json()["error"] == "Bad Request"
+    assert name in response.json()["message"]
+
+
+def test_bad_skip_errors_value(owner: TestClient) -> None:
+    response = owner.post(f"{API}/data/test/test", params={"skipErrors": "maybe"}, json=[1])
+    assert response.status_code == 400
+    assert "skipErrors" in response.json()["message"]
+
+
+@pytest.mark.parametrize("method,path", [
+    ("GET", "/api/v2.6/data-record/not-a-uuid"),
+    ("DELETE", "/api/v2.6/data?records=not-a-uuid"),
+    ("POST", "/api/v2.6/data-link?records=123"),
+])
+def test_bad_uuids(owner: TestClient, method: str, path: str) -> None:
+    response = owner.request(method, path)
+    assert response.status_code == 400
+    assert response.json()["error"] == "Bad Request"
+    assert "UUID" in response.json()["message"]
+
+
+def test_link_without_records(owner: TestClient) -> None:
+    response = owner.post(f"{API}/data-link")
+    assert response.status_code == 400
+    assert response.json()["message"] == "Data Missing"
+
+
+def test_oversized_body_is_a_413(settings: Settings, store: Any, hat: Any,
+                                 owner_token: str) -> None:
+    small = create_app(Settings(**{**settings.__dict__, "max_body_bytes": 1000}), store)
+    with TestClient(small, base_url=f"http://{DOMAIN}") as client:
+        big = [{"endpoint": "test/test", "data": {"text": "x" * 2000}}]
+        response = client.post(f"{API}/data-batch", json=big,
+                               headers={"X-Auth-Token": owner_token})
+        assert response.status_code == 413
+        assert response.json()["error"] == "Payload Too Large"
+        chunked = client.post(f"{API}/data-batch", content=iter([b"[" + b" " * 1500, b"]"]),
+                              headers={"X-Auth-Token": owner_token,
+                                       "Content-Type": "application/json"})
+        assert chunked.status_code == 413  # no Content-Length: counted while reading
+
+
+def test_wrong_content_type_is_a_415(owner: TestClient) -> None:
+    response = owner.post(f"{API}/data-batch", content=b"[]",
+                          headers={"Content-Type": "text/plain"})
+    assert response.status_code == 415
+    assert response.json()["error"] == "Unsupported Media Type"
+
+
+@pytest.mark.parametrize("method,path", [
+    ("PATCH", "/api/v2.6/data/test/test"),
+    ("PUT", "/api/v2.6/data-batch"),
+    ("GET", "/api/v2.6/data-batch"),
+    ("POST", "/api/v2.6/data/sources"),
+    ("GET", "/api/v2.6/no-such-route"),
+    ("DELETE", "/users/nothing"),
+    ("GET", "/control/v2/nothing"),
+])
+def test_unknown_route_or_method_is_handler_not_found(owner: TestClient, method: str,
+                                                      path: str) -> None:
+    response = owner.request(method, path)
+    assert response.status_code == 404
+    assert response.json() == {"error": "Handler Not Found",
+                               "message": f"Request handler at {method}:{path} does not exist"}
+
+
+@pytest.mark.parametrize("data", [
+    {"text": "nul \u0000 inside"},  # PostgreSQL's jsonb cannot hold it: refused everywhere
+])
+def test_unstorable_values_are_a_400(owner: TestClient, data: Any) -> None:
+    response = owner.post(f"{API}/data/test/test", json=data)
+    assert response.status_code == 400
+    assert response.json()["message"] == "Bad Request"
+    assert owner.get(f"{API}/data/test/test").json() == []
+
+
+def test_deep_nesting_is_a_400_not_a_500(owner: TestClient) -> None:
+    deep: Any = 1
+    for _ in range(300):
+        deep = [deep]
+    response = owner.post(f"{API}/data/test/test", json={"deep": deep})
+    assert response.status_code == 400
+    too_deep = b"[" * 5000 + b"]" * 5000
+    response = owner.post(f"{API}/data/test/test", content=too_deep,
+                          headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    link: dict[str, Any] = {"endpoint": "test/l", "data": 1}
+    for _ in range(100):
+        link = {"endpoint": "test/l", "data": 1, "links": [link]}
+    assert owner.post(f"{API}/data-batch", json=[link]).status_code == 400
+
+
+def test_unknown_host_with_several_hats(client: TestClient, store: Any) -> None:
+    from openhat import hats
+
+    hats.create_hat(store, "second.example.test", "someone", "another-password-1")
+    response = client.get("/users/access_token", headers={"Host": "nobody.example.test"})
+    assert response.status_code == 404
+    assert response.json() == {"error": "Not Found", "message": "HAT unavailable"}
