@@ -11,7 +11,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from openhat.storage.base import Store, User
 
-_hasher = PasswordHasher()
+# OWASP's argon2id baseline (19 MiB, 2 passes, 1 lane): a small VPS can serve logins without
+# 64 MiB per attempt. Hashes keep their parameters, so stronger ones still verify.
+HASH_TIME_COST, HASH_MEMORY_KIB, HASH_LANES = 2, 19_456, 1
+_hasher = PasswordHasher(time_cost=HASH_TIME_COST, memory_cost=HASH_MEMORY_KIB,
+                         parallelism=HASH_LANES)
 # Verified against when the username is unknown, so that a wrong name costs as much time as
 # a wrong password and does not reveal which users exist.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))

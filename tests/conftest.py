@@ -23,6 +23,22 @@ OWNER = "hatuser"
 PASSWORD = "pa55w0rd"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing() -> Iterator[None]:
+    """argon2 at production cost takes ~0.1-0.5 s per hash on these machines and every test
+    creates a HAT and logs in; tests use a cheap cost (as Django's test settings do). The
+    production parameters are tested in tests/unit/test_users.py."""
+    from argon2 import PasswordHasher
+
+    from openhat import users
+
+    with pytest.MonkeyPatch.context() as patch:
+        cheap = PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)
+        patch.setattr(users, "_hasher", cheap)
+        patch.setattr(users, "_DUMMY_HASH", cheap.hash("dummy"))
+        yield
+
+
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'hat.db'}"

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from starlette.testclient import TestClient
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "batch-data-upload.md"
+# A byte-for-byte copy of shared/seed/batch-data-upload.md, the project's starting document.
+SEED = Path(__file__).resolve().parents[1] / "data" / "batch-data-upload.md"
 
 
 def seed_body() -> bytes:

@@ -1,0 +1,41 @@
+"""Passwords: argon2id at production cost, constant-time refusal of unknown users."""
+
+from __future__ import annotations
+
+import time
+
+from argon2 import PasswordHasher
+
+from openhat import users
+
+
+def test_production_hasher_is_argon2id_with_owasp_parameters() -> None:
+    encoded = PasswordHasher(time_cost=users.HASH_TIME_COST, memory_cost=users.HASH_MEMORY_KIB,
+                             parallelism=users.HASH_LANES).hash("correct horse")
+    assert encoded.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_check_password() -> None:
+    user = users.new_owner("hat", "id", "owner", "s3cret-pass")
+    assert users.check_password(user, "s3cret-pass")
+    assert not users.check_password(user, "wrong")
+    assert not users.check_password(user, "")
+    assert not users.check_password(None, "s3cret-pass")
+
+
+def test_unknown_user_costs_a_hash_too() -> None:
+    user = users.new_owner("hat", "id", "owner", "s3cret-pass")
+    start = time.perf_counter()
+    for _ in range(5):
+        users.check_password(user, "wrong")
+    known = time.perf_counter() - start
+    start = time.perf_counter()
+    for _ in range(5):
+        users.check_password(None, "wrong")
+    unknown = time.perf_counter() - start
+    assert unknown > known / 5  # same order of work, not a shortcut
+
+
+def test_generated_passwords_are_long_and_distinct() -> None:
+    passwords = {users.generate_password() for _ in range(50)}
+    assert len(passwords) == 50 and min(map(len, passwords)) >= 20
