@@ -145,3 +145,46 @@ class IdempotencyMismatch(MessageError):
 
     status = 422
     title = "Unprocessable Entity"
+
+
+# --- queries, combinators, bundles, debits ------------------------------------------------
+
+class QueryMalformed(MessageError):
+    """A combinator, bundle or debit whose queries cannot run (decision 7: 400, naming the
+    problem, where the original answers 404 later)."""
+
+    status = 400
+    title = "Bad Request"
+
+
+class CombinatorNotFound(MessageError):
+    status = 404
+    title = "Combinator Not Found"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Combinator {name} not found")
+
+
+class BundleNotFound(MessageError):
+    status = 404
+    title = "Bundle Not Found"
+
+    def __init__(self, bundle_id: str) -> None:
+        super().__init__(f"Bundle {bundle_id} not found")
+
+
+class DebitNotFound(MessageError):
+    status = 404
+    title = "Not Found"
+
+
+class DebitRequestMalformed(MessageError):
+    """400 `{"message":"Bad Request","cause":"Data Debit request malformed: ..."}`."""
+
+    status = 400
+    title = "Bad Request"
+
+
+class DebitNotEnabled(MessageError):
+    status = 400
+    title = "Bad Request"

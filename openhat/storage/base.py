@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from openhat.storage.query import EndpointSelect, LinkedRecord, PageQuery, QueriedRecord
+
 
 class StorageError(Exception):
     """Base of the errors a store raises; the domain maps them to HAT errors."""
@@ -228,3 +230,111 @@ class Store(ABC):
     @abstractmethod
     def record_endpoints(self, hat_id: str, record_ids: Sequence[str]) -> list[str]:
         """Distinct endpoints of the given (existing) records."""
+
+    # --- queries, combinators, bundles, debits -------------------------------------------
+    # (dataclasses for these live in storage.query and below the class)
+    @abstractmethod
+    def query_page(self, hat_id: str, query: PageQuery) -> list[QueriedRecord]:
+        """One page of an endpoint query (storage.query gives the semantics): the union of
+        its selections, filtered, sorted, then `skip`/`take`."""
+
+    @abstractmethod
+    def query_links(self, hat_id: str, record_ids: Sequence[str],
+                    select: EndpointSelect) -> list[LinkedRecord]:
+        """Records of `select` that share a link group with one of `record_ids` (never a
+        record itself), once per main record, grouped by main record in insertion order."""
+
+    @abstractmethod
+    def save_combinator(self, hat_id: str, name: str, queries: str, now: int) -> None:
+        """Insert or replace a combinator (`queries`: the JSON text of its endpoint queries)."""
+
+    @abstractmethod
+    def combinator(self, hat_id: str, name: str) -> str | None:
+        """The JSON text of a combinator's endpoint queries, or None."""
+
+    @abstractmethod
+    def save_bundle(self, hat_id: str, bundle_id: str, bundle: str, now: int) -> None:
+        """Insert or replace a bundle (`bundle`: JSON text of {property: PropertyQuery}). A
+        bundle that belongs to a data debit keeps belonging to it."""
+
+    @abstractmethod
+    def bundle(self, hat_id: str, bundle_id: str) -> str | None: ...
+
+    @abstractmethod
+    def create_debit(self, hat_id: str, debit: DebitRow, permissions: DebitPermissions,
+                     bundles: Sequence[tuple[str, str]]) -> None:
+        """Store a new data debit with its first permissions and its bundles (id, JSON),
+        atomically. Raises DebitExists, or BundleExists when any bundle id is taken."""
+
+    @abstractmethod
+    def add_debit_permissions(self, hat_id: str, debit_key: str,
+                              permissions: DebitPermissions,
+                              bundles: Sequence[tuple[str, str]], only_new_bundles: bool) -> None:
+        """Add a permissions row to an existing debit and store its bundles. Raises
+        DebitMissing; BundleExists when a bundle id belongs to another debit, or (with
+        `only_new_bundles`) exists at all."""
+
+    @abstractmethod
+    def debit(self, hat_id: str, debit_key: str) -> Debit | None:
+        """A debit with its permissions, oldest first."""
+
+    @abstractmethod
+    def debits(self, hat_id: str) -> list[Debit]:
+        """Every debit of the HAT, by key."""
+
+    @abstractmethod
+    def set_debit_permissions(self, hat_id: str, debit_key: str,
+                              rows: Sequence[DebitPermissions]) -> None:
+        """Write `accepted`, `canceled_at` and `cancel_at_period_end` of these permissions
+        rows (matched by permissions_id)."""
+
+    @abstractmethod
+    def grant_role(self, hat_id: str, user_id: str, role: str) -> None:
+        """Give a user one more role (no-op when the user has it already)."""
+
+
+class DebitExists(StorageError):
+    """A data debit with that key already exists."""
+
+
+class DebitMissing(StorageError):
+    """No data debit with that key."""
+
+
+class BundleExists(StorageError):
+    """The bundle id is taken (by another debit, or at all)."""
+
+
+@dataclass(frozen=True)
+class DebitRow:
+    debit_key: str
+    created_at: int  # unix ms
+    client_name: str
+    client_url: str
+    client_logo_url: str
+    client_callback_url: str | None
+    application_id: str | None
+    description: str | None
+    legacy: bool  # created through the v2 DataDebitRequest model
+    client_user_id: str | None  # who created it (legacy responses show this user)
+
+
+@dataclass(frozen=True)
+class DebitPermissions:
+    permissions_id: int  # 0 before it is stored
+    created_at: int  # unix ms
+    purpose: str
+    start: int  # unix ms
+    period: int  # ms
+    cancel_at_period_end: bool
+    canceled_at: int | None
+    terms_url: str
+    bundle_id: str
+    conditions_id: str | None
+    accepted: bool
+
+
+@dataclass(frozen=True)
+class Debit:
+    row: DebitRow
+    permissions: tuple[DebitPermissions, ...]  # oldest first

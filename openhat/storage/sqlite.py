@@ -22,7 +22,7 @@ from pathlib import Path
 
 import orjson
 
-from openhat.storage import sqlite_sql
+from openhat.storage import sqlite_query, sqlite_sql
 from openhat.storage.base import (
     DuplicateRecord,
     Hat,
@@ -39,6 +39,7 @@ from openhat.storage.base import (
     UserExists,
 )
 from openhat.storage.migrations import migrations
+from openhat.storage.sqlite_queries import SqliteQueries
 
 _BUSY_TIMEOUT_MS = 30_000
 PRAGMAS = (
@@ -51,7 +52,7 @@ PRAGMAS = (
 )
 
 
-class SqliteStore(Store):
+class SqliteStore(SqliteQueries, Store):
     dialect = "sqlite"
 
     def __init__(self, path: str) -> None:
@@ -70,6 +71,7 @@ class SqliteStore(Store):
                                timeout=_BUSY_TIMEOUT_MS / 1000)
         for pragma in PRAGMAS:
             conn.execute(pragma)
+        sqlite_query.register_functions(conn)
         return conn
 
     def _reader(self) -> sqlite3.Connection:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
+from openhat.debits import parse_setup
 from openhat.models import parse_endpoint_data_list
 from openhat.web.context import any_user, hat_route
-from openhat.web.endpoints import auth, data, system
+from openhat.web.endpoints import auth, bundles, data, debits, system
 
 API_PREFIXES = ("/api/v2.6", "/api/v2", "/api/v2.0")
 
@@ -32,6 +33,67 @@ def data_routes(prefix: str) -> list[BaseRoute]:
         Route(f"{prefix}/data-batch", hat_route(data.save_batch, rule=data.can_write_data,
                                                 body=parse_endpoint_data_list),
               methods=["POST"]),
+        *query_routes(prefix),
+        *debit_routes(prefix),
+    ]
+
+
+def query_routes(prefix: str) -> list[BaseRoute]:
+    """Combinators and bundles, identical under every prefix (spec 3.11, 3.12)."""
+    return [
+        Route(f"{prefix}/combinator/{{name:path}}",
+              hat_route(bundles.register_combinator, rule=bundles.can_query,
+                        body=bundles.combinator_body),
+              methods=["POST"]),
+        Route(f"{prefix}/combinator/{{name:path}}",
+              hat_route(bundles.get_combinator_data, rule=bundles.can_query), methods=["GET"]),
+        Route(f"{prefix}/data-bundle/{{bundle_id}}",
+              hat_route(bundles.register_bundle, rule=bundles.can_query,
+                        body=bundles.bundle_body),
+              methods=["POST"]),
+        Route(f"{prefix}/data-bundle/{{bundle_id}}",
+              hat_route(bundles.get_bundle_data, rule=bundles.can_query), methods=["GET"]),
+        Route(f"{prefix}/data-bundle/{{bundle_id}}/structure",
+              hat_route(bundles.get_bundle_structure, rule=bundles.can_query),
+              methods=["GET"]),
+    ]
+
+
+def debit_routes(prefix: str) -> list[BaseRoute]:
+    """Data debits: v2.6 routes take the v2.6 model, v2/v2.0 the legacy one (spec 1.1)."""
+    base = f"{prefix}/data-debit"
+    one = f"{base}/{{debit_key}}"
+    if prefix == "/api/v2.6":
+        return [
+            Route(one, hat_route(debits.create, rule=debits.can_create, body=parse_setup),
+                  methods=["POST"]),
+            Route(one, hat_route(debits.update, rule=debits.can_use, body=parse_setup),
+                  methods=["PUT"]),
+            Route(one, hat_route(debits.get, rule=debits.can_use), methods=["GET"]),
+            Route(base, hat_route(debits.list_debits, rule=debits.can_manage),
+                  methods=["GET"]),
+            Route(f"{one}/values", hat_route(debits.values, rule=debits.can_use),
+                  methods=["GET"]),
+            Route(f"{one}/enable", hat_route(debits.enable, rule=debits.can_manage),
+                  methods=["GET"]),
+            Route(f"{one}/disable", hat_route(debits.disable, rule=debits.can_manage),
+                  methods=["GET"]),
+        ]
+    return [
+        Route(one, hat_route(debits.legacy_create, rule=debits.can_create, body=True),
+              methods=["POST"]),
+        Route(one, hat_route(debits.legacy_update, rule=debits.can_use, body=True),
+              methods=["PUT"]),
+        Route(one, hat_route(debits.legacy_get, rule=debits.can_use), methods=["GET"]),
+        Route(base, hat_route(debits.legacy_list, rule=debits.can_manage), methods=["GET"]),
+        Route(f"{one}/values", hat_route(debits.legacy_values, rule=debits.can_use),
+              methods=["GET"]),
+        Route(f"{one}/enable", hat_route(debits.legacy_enable, rule=debits.can_manage),
+              methods=["GET"]),
+        Route(f"{one}/enable/{{bundle_id}}",
+              hat_route(debits.legacy_enable, rule=debits.can_manage), methods=["GET"]),
+        Route(f"{one}/disable", hat_route(debits.legacy_disable, rule=debits.can_manage),
+              methods=["GET"]),
     ]
 
 

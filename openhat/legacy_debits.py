@@ -1,0 +1,156 @@
+"""The v2 data debit model (`/api/v2/data-debit`, spec 5.1 "legacy"): DataDebitRequest in,
+RichDataDebit out.
+
+Legacy debits live in the same tables as v2.6 ones: a legacy bundle (start date, end date,
+rolling, enabled) is a permissions row whose period runs from start to end, cancelled at the
+period's end unless rolling, accepted while enabled. So both APIs see every debit, and the
+rules of activity are the same code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from openhat import debits
+from openhat.errors import DebitNotEnabled, DebitRequestMalformed
+from openhat.models import Errors, error, raise_if
+from openhat.permissions import Role
+from openhat.query_models import parse_data_bundle
+from openhat.records import now_ms
+from openhat.storage.base import (
+    BundleExists,
+    Debit,
+    DebitExists,
+    DebitMissing,
+    DebitPermissions,
+    DebitRow,
+    Store,
+)
+
+Json = dict[str, Any]
+_PRIMARY = ("owner", "platform", "datacredit", "datadebit")
+
+
+def _parse(body: Any) -> DebitPermissions:
+    """A DataDebitRequest as a (not yet stored) permissions row, plus its bundles."""
+    errors: Errors = {}
+    if not isinstance(body, dict):
+        error(errors, "obj", "error.expected.jsobject")
+        raise_if(errors)
+    times = {}
+    for key in ("startDate", "endDate"):
+        if key not in body:
+            error(errors, f"obj.{key}", "error.path.missing")
+        elif (parsed := debits.parse_time(body[key])) is None:
+            error(errors, f"obj.{key}", "error.expected.date.isoformat")
+        else:
+            times[key] = parsed
+    if not isinstance(body.get("rolling"), bool):
+        error(errors, "obj.rolling", "error.path.missing" if "rolling" not in body
+              else "error.expected.jsboolean")
+    bundle = None
+    if "bundle" not in body:
+        error(errors, "obj.bundle", "error.path.missing")
+    else:
+        bundle = parse_data_bundle(body["bundle"], "obj.bundle", errors)
+    conditions = None
+    if body.get("conditions") is not None:
+        conditions = parse_data_bundle(body["conditions"], "obj.conditions", errors)
+    raise_if(errors)
+    assert bundle is not None
+    start = times["startDate"]
+    return DebitPermissions(0, now_ms(), "", start, max(times["endDate"] - start, 1),
+                            not body["rolling"], None, "", bundle[0],
+                            conditions[0] if conditions else None, False)
+
+
+def _bundles(body: dict[str, Any]) -> list[tuple[str, str]]:
+    conditions = body.get("conditions")
+    return debits.bundles_of((body["bundle"]["name"], body["bundle"]["bundle"]),
+                             None if conditions is None else
+                             (conditions["name"], conditions["bundle"]))
+
+
+def create(store: Store, hat_id: str, key: str, body: Any, user_id: str) -> Json:
+    permissions = _parse(body)
+    row = DebitRow(key, permissions.created_at, "", "", "", None, None, None, True, user_id)
+    try:
+        store.create_debit(hat_id, row, permissions, _bundles(body))
+    except DebitExists:
+        raise DebitRequestMalformed(f"Data Debit {key} already exists") from None
+    except BundleExists:
+        raise DebitRequestMalformed("Data bundle with such ID already exists") from None
+    store.grant_role(hat_id, user_id, f"datadebit:{key}")
+    return rich_json(store, hat_id, debits.get(store, hat_id, key))
+
+
+def update(store: Store, hat_id: str, key: str, body: Any) -> Json:
+    """A new bundle for the debit; its id must be new (the original inserts it)."""
+    permissions = _parse(body)
+    try:
+        store.add_debit_permissions(hat_id, key, permissions, _bundles(body),
+                                    only_new_bundles=True)
+    except DebitMissing:
+        raise DebitRequestMalformed(f"Data Debit {key} does not exist") from None
+    except BundleExists:
+        raise DebitRequestMalformed("Data bundle with such ID already exists") from None
+    return rich_json(store, hat_id, debits.get(store, hat_id, key))
+
+
+def enable(store: Store, hat_id: str, key: str, bundle_id: str | None) -> Json:
+    """Enable the newest bundle, or the one named."""
+    debit = debits.get(store, hat_id, key)
+    chosen = [p for p in debit.permissions if bundle_id in (None, p.bundle_id)]
+    if not chosen:
+        raise DebitRequestMalformed(f"Data Debit {key} has no bundle {bundle_id}")
+    target = chosen[-1]
+    store.set_debit_permissions(hat_id, key, [replace(target, accepted=True, canceled_at=None)])
+    return rich_json(store, hat_id, debits.get(store, hat_id, key))
+
+
+def disable(store: Store, hat_id: str, key: str) -> Json:
+    debit = debits.get(store, hat_id, key)
+    store.set_debit_permissions(hat_id, key, [replace(p, accepted=False)
+                                              for p in debit.permissions])
+    return rich_json(store, hat_id, debits.get(store, hat_id, key))
+
+
+def values(store: Store, hat_id: str, key: str) -> Json:
+    debit = debits.get(store, hat_id, key)
+    active = debits.active_permissions(debit, now_ms())
+    if active is None:
+        raise DebitNotEnabled(f"Data Debit {key} not enabled")
+    return debits.bundle_values(store, hat_id, active.bundle_id, active.conditions_id)
+
+
+def rich_json(store: Store, hat_id: str, debit: Debit) -> Json:
+    """RichDataDebit: the debit, the user who asked for it, and its bundles."""
+    bundles = []
+    for p in debit.permissions:
+        item: Json = {"dateCreated": debits.local_datetime(p.created_at),
+                      "startDate": debits.local_datetime(p.start),
+                      "endDate": debits.local_datetime(p.start + p.period),
+                      "rolling": not p.cancel_at_period_end,
+                      "enabled": p.accepted and p.canceled_at is None}
+        if p.conditions_id is not None:
+            item["conditions"] = debits.bundle_json(store, hat_id, p.conditions_id)
+        item["bundle"] = debits.bundle_json(store, hat_id, p.bundle_id)
+        bundles.append(item)
+    return {"dataDebitKey": debit.row.debit_key,
+            "dateCreated": debits.local_datetime(debit.row.created_at),
+            "client": _user_json(store, hat_id, debit.row.client_user_id), "bundles": bundles}
+
+
+def _user_json(store: Store, hat_id: str, user_id: str | None) -> Json:
+    user = store.user_by_id(hat_id, user_id) if user_id else None
+    if user is None:
+        return {"userId": user_id or "", "email": "", "name": "", "role": "validate",
+                "roles": []}
+    roles = [Role.parse(r) for r in user.roles]
+    kinds = [r.kind for r in roles]
+    primary = next((k for k in _PRIMARY if k in kinds), "validate")
+    return {"userId": user.user_id, "email": user.username, "name": user.username,
+            "role": primary,
+            "roles": [{"role": r.kind, "detail": r.extra} if r.extra else {"role": r.kind}
+                      for r in roles]}

@@ -1,0 +1,204 @@
+"""JSON semantics that SQLite lacks, in Python, matching what PostgreSQL computes.
+
+The SQLite backend registers these as SQL functions; PostgreSQL has them natively (`@>`,
+`date_part`, `to_tsvector('english', ...)`). Keeping them in one small module lets the unit
+tests hold each against its PostgreSQL counterpart.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import snowballstemmer
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Seconds that a Python datetime can hold (years 1..9999): outside this, no date.
+_MIN_SECONDS = -62_135_596_800
+_MAX_SECONDS = 253_402_300_799
+
+
+# --- containment (jsonb @>) ------------------------------------------------------------------
+
+def _is_scalar(value: Any) -> bool:
+    return not isinstance(value, (dict, list))
+
+
+def _scalar_equal(a: Any, b: Any) -> bool:
+    """jsonb scalar equality: same type; numbers compare numerically (1 equals 1.0)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return Decimal(repr(a) if isinstance(a, float) else a) == \
+            Decimal(repr(b) if isinstance(b, float) else b)
+    return type(a) is type(b) and a == b
+
+
+def contains(a: Any, b: Any) -> bool:
+    """PostgreSQL's `a @> b` for top-level jsonb values: objects contain sub-objects
+    recursively, arrays contain arrays as sets, a scalar contains an equal scalar, and a
+    top-level array also contains a scalar that is one of its elements."""
+    if isinstance(a, list) and _is_scalar(b):
+        return any(_is_scalar(x) and _scalar_equal(x, b) for x in a)
+    return _deep_contains(a, b)
+
+
+def _deep_contains(a: Any, b: Any) -> bool:
+    if isinstance(a, dict):
+        if not isinstance(b, dict):
+            return False
+        for key, value in b.items():
+            if key not in a:
+                return False
+            mine = a[key]
+            if _is_scalar(value) or _is_scalar(mine):
+                if not (_is_scalar(value) and _is_scalar(mine) and _scalar_equal(mine, value)):
+                    return False
+            elif type(mine) is not type(value) or not _deep_contains(mine, value):
+                return False
+        return True
+    if isinstance(a, list):
+        if not isinstance(b, list):
+            return False
+        for item in b:
+            if _is_scalar(item):
+                if not any(_is_scalar(x) and _scalar_equal(x, item) for x in a):
+                    return False
+            elif not any(type(x) is type(item) and _deep_contains(x, item) for x in a):
+                return False
+        return True
+    return not isinstance(b, (dict, list)) and _scalar_equal(a, b)
+
+
+# --- dates -----------------------------------------------------------------------------------
+
+# The ISO-8601 forms both backends parse alike (PostgreSQL accepts many more, Python fewer).
+ISO_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
+               r"([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?"
+               r"(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)?$")
+_ISO_RE = re.compile(ISO_PATTERN)
+
+
+def parse_iso(text: Any) -> datetime | None:
+    """An ISO-8601 date or date-time as an aware UTC datetime (no offset means UTC), or None
+    when `text` is not one of the accepted forms or not a real date."""
+    if not isinstance(text, str) or not _ISO_RE.match(text):
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def from_unix(seconds: Any) -> datetime | None:
+    """PostgreSQL's to_timestamp(seconds), or None for non-numbers and years outside 1-9999."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        return None
+    if not _MIN_SECONDS <= seconds <= _MAX_SECONDS:
+        return None
+    return _EPOCH + timedelta(microseconds=round(seconds * 1_000_000))
+
+
+def date_part(part: str, moment: datetime | None) -> float | int | None:
+    """PostgreSQL's date_part(part, moment AT TIME ZONE 'UTC') for the parts in
+    storage.query.DATE_PARTS."""
+    if moment is None:
+        return None
+    m = moment.astimezone(UTC)
+    seconds = m.second + m.microsecond / 1_000_000
+    iso = m.isocalendar()
+    parts: dict[str, float | int] = {
+        "year": m.year, "month": m.month, "day": m.day, "hour": m.hour, "minute": m.minute,
+        "second": seconds, "milliseconds": m.second * 1000 + m.microsecond / 1000,
+        "microseconds": m.second * 1_000_000 + m.microsecond,
+        "dow": m.isoweekday() % 7, "isodow": m.isoweekday(), "doy": m.timetuple().tm_yday,
+        "week": iso.week, "isoyear": iso.year, "quarter": (m.month - 1) // 3 + 1,
+        "decade": m.year // 10, "century": (m.year + 99) // 100,
+        "millennium": (m.year + 999) // 1000,
+        "epoch": (m - _EPOCH) / timedelta(seconds=1),
+    }
+    return parts.get(part)
+
+
+# --- full-text search (PostgreSQL's 'english' configuration) ---------------------------------
+
+# PostgreSQL's english.stop (the Snowball English stop words), dropped from documents and
+# queries alike.
+STOP_WORDS = frozenset({
+    "i", "me", "my", "myself", "we", "our", "ours", "ourselves", "you", "your", "yours",
+    "yourself", "yourselves", "he", "him", "his", "himself", "she", "her", "hers", "herself",
+    "it", "its", "itself", "they", "them", "their", "theirs", "themselves", "what", "which",
+    "who", "whom", "this", "that", "these", "those", "am", "is", "are", "was", "were", "be",
+    "been", "being", "have", "has", "had", "having", "do", "does", "did", "doing", "a", "an",
+    "the", "and", "but", "if", "or", "because", "as", "until", "while", "of", "at", "by", "for",
+    "with", "about", "against", "between", "into", "through", "during", "before", "after",
+    "above", "below", "to", "from", "up", "down", "in", "out", "on", "off", "over", "under",
+    "again", "further", "then", "once", "here", "there", "when", "where", "why", "how", "all",
+    "any", "both", "each", "few", "more", "most", "other", "some", "such", "no", "nor", "not",
+    "only", "own", "same", "so", "than", "too", "very", "s", "t", "can", "will", "just", "don",
+    "should", "now",
+})
+
+_TOKEN = re.compile(r"(?P<email>[\w.+-]+@[^\W_]+(?:[.-][^\W_]+)*\.[^\W\d_]+)"
+                    r"|(?P<float>\d+\.\d+)"
+                    r"|(?P<hword>[^\W_]+(?:-[^\W_]+)+)"
+                    r"|(?P<word>[^\W_]+)")
+_stemmer = snowballstemmer.stemmer("english")
+
+
+def _word_lexeme(word: str) -> str | None:
+    word = word.lower()
+    if word in STOP_WORDS:
+        return None
+    if word.isalpha():
+        return str(_stemmer.stemWord(word))
+    return word  # numbers and words with digits are kept as they are
+
+
+def lexemes(text: str) -> set[str]:
+    """The lexemes PostgreSQL's to_tsvector('english', text) would produce, for ordinary
+    text: words (stemmed, stop words dropped), numbers, e-mail addresses, and hyphenated
+    words (the whole and each part). Hosts, URLs and paths are not recognised as one token."""
+    found: set[str] = set()
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        token = match.group()
+        if kind in ("email", "float"):
+            found.add(token.lower())
+        elif kind == "hword":
+            whole = token.lower()
+            found.add(str(_stemmer.stemWord(whole)) if whole.replace("-", "").isalpha()
+                      else whole)
+            found.update(x for x in (_word_lexeme(p) for p in token.split("-")) if x)
+        else:
+            lexeme = _word_lexeme(token)
+            if lexeme:
+                found.add(lexeme)
+    return found
+
+
+def strings(value: Any) -> list[str]:
+    """The string values in a JSON value, in document order (what to_tsvector(jsonb) reads)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [s for item in value for s in strings(item)]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in strings(item)]
+    return []
+
+
+def matches(value: Any, query: set[str]) -> bool:
+    """`to_tsvector('english', value) @@ plainto_tsquery('english', ...)`, given the query's
+    lexemes: every one must occur in the value's strings. An empty query matches nothing."""
+    if not query:
+        return False
+    found: set[str] = set()
+    for text in strings(value):
+        found |= lexemes(text)
+    return query <= found

@@ -1,0 +1,299 @@
+"""SQL for endpoint queries on SQLite: filters, the cross-endpoint sorted page, and links.
+
+JSON1 functions stand in for jsonb operators; what SQL cannot say directly (jsonb
+containment, date parts, English full-text matching) is done by Python functions registered
+on every connection (`register_functions`), implemented in `jsonsem`.
+
+Paths and the HAT/endpoint are written into the SQL as literals, not bound parameters, so
+that a query's sort expressions are textually those of an expression index and SQLite can
+use it (see docs/queries.md, "Indexes"). Paths are checked before they get here (no quotes,
+backslashes or control characters); values are always bound.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from openhat.storage import jsonsem
+from openhat.storage.query import EndpointSelect, Filter, PageQuery, Path
+
+# --- functions registered on each connection ---------------------------------------------
+
+
+def _decode(value: Any) -> Any:
+    return orjson.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+def _contains(a: Any, b: Any) -> int | None:
+    if a is None or b is None:
+        return None
+    return int(jsonsem.contains(_decode(a), _decode(b)))
+
+
+def _datetime_part(part: str, text: Any) -> float | int | None:
+    return jsonsem.date_part(part, jsonsem.parse_iso(text))
+
+
+def _timestamp_part(part: str, seconds: Any) -> float | int | None:
+    return jsonsem.date_part(part, jsonsem.from_unix(seconds))
+
+
+def _find(value: Any, query: str) -> int | None:
+    if value is None:
+        return None
+    return int(jsonsem.matches(_decode(value), set(orjson.loads(query))))
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """The hat_* SQL functions the query SQL below calls."""
+    conn.create_function("hat_contains", 2, _contains, deterministic=True)
+    conn.create_function("hat_datetime_part", 2, _datetime_part, deterministic=True)
+    conn.create_function("hat_timestamp_part", 2, _timestamp_part, deterministic=True)
+    conn.create_function("hat_find", 2, _find, deterministic=True)
+
+
+# --- literals and paths -------------------------------------------------------------------
+
+def lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def path_sql(path: Path, data: str = "data") -> str:
+    """An SQL expression giving the JSON1 path for `path`. A digit-only key indexes an array
+    when the value there is an array, and is an object key otherwise (as PostgreSQL's `#>`)."""
+    pieces: list[str] = []
+    static = "$"
+    for key in path:
+        if key.isdigit():
+            prefix = " || ".join([*pieces, lit(static)])
+            pieces.append(lit(static))
+            pieces.append(f"CASE json_type({data}, {prefix}) WHEN 'array' THEN"
+                          f" {lit(f'[{int(key)}]')} ELSE {lit(f'.{_quoted(key)}')} END")
+            static = ""
+        else:
+            static += "." + _quoted(key)
+    if static or not pieces:
+        pieces.append(lit(static or "$"))
+    return pieces[0] if len(pieces) == 1 else "(" + " || ".join(pieces) + ")"
+
+
+def _quoted(key: str) -> str:
+    return '"' + key + '"'
+
+
+_RANK = ("CASE json_type({d}, {p}) WHEN 'null' THEN 1 WHEN 'text' THEN 2 WHEN 'integer' THEN 3"
+         " WHEN 'real' THEN 3 WHEN 'false' THEN 4 WHEN 'true' THEN 4 WHEN 'array' THEN 5"
+         " WHEN 'object' THEN 6 END")
+
+
+def sort_keys(path: Path, data: str = "data") -> list[str]:
+    """The ordering of storage.query as SQL expressions: missing last, type rank, value."""
+    p = path_sql(path, data)
+    return [f"json_type({data}, {p}) IS NULL", _RANK.format(d=data, p=p),
+            f"CASE json_type({data}, {p}) WHEN 'array' THEN NULL WHEN 'object' THEN NULL"
+            f" ELSE json_extract({data}, {p}) END"]
+
+
+# --- filters ------------------------------------------------------------------------------
+
+def _scalar_rank(value: Any) -> int:
+    if value is None:
+        return 1
+    if isinstance(value, bool):
+        return 4
+    if isinstance(value, str):
+        return 2
+    return 3
+
+
+def _sql_scalar(value: Any) -> Any:
+    return int(value) if isinstance(value, bool) else value
+
+
+_TYPES = {1: "('null')", 2: "('text')", 3: "('integer','real')"}
+
+
+def _type_test(rank: int, value: Any, type_expr: str) -> str:
+    if rank == 4:
+        return f"{type_expr} = {lit('true' if value else 'false')}"
+    return f"{type_expr} IN {_TYPES[rank]}"
+
+
+class FilterSql:
+    """Builds the WHERE fragment of one filter, collecting bound parameters (bound in the
+    order they appear in the text, so every fragment is built left to right)."""
+
+    def __init__(self, data: str, params: list[Any]) -> None:
+        self.data = data
+        self.params = params
+
+    def bind(self, value: Any) -> str:
+        self.params.append(value)
+        return "?"
+
+    def build(self, f: Filter) -> str:
+        if f.transform in ("datetimeExtract", "timestampExtract"):
+            return self._on_number(f)
+        p = path_sql(f.path, self.data)
+        d = self.data
+        if f.operator == "find":
+            terms = orjson.dumps(sorted(jsonsem_query(f.search))).decode()
+            return f"hat_find({d} -> {p}, {self.bind(terms)})"
+        if f.operator == "contains":
+            if _is_scalar(f.value):
+                return self._scalar_member(p, f.value)
+            return f"hat_contains({d} -> {p}, {self.bind(orjson.dumps(f.value).decode())})"
+        if f.operator == "in":
+            # Fast path for the usual list of scalars: a scalar field equal to one of them;
+            # an array field goes through the general test.
+            fast = isinstance(f.value, list) and all(map(_is_scalar, f.value))
+            scalar = self._scalar_in(p, f.value) if fast else ""
+            generic = f"hat_contains({self.bind(orjson.dumps(f.value).decode())}, {d} -> {p})"
+            if not fast:
+                return generic
+            return f"({scalar} OR (json_type({d}, {p}) = 'array' AND {generic}))"
+        return self._between(f"json_type({d}, {p})", f"json_extract({d}, {p})", f)
+
+    def _scalar_member(self, p: str, value: Any) -> str:
+        """`F @> scalar`: F equals it, or F is an array with it as an element."""
+        d = self.data
+        rank = _scalar_rank(value)
+        equal = _type_test(rank, value, f"json_type({d}, {p})")
+        element = _type_test(rank, value, "e.type")
+        if rank in (2, 3):
+            equal += f" AND json_extract({d}, {p}) = {self.bind(value)}"
+            element += f" AND e.atom = {self.bind(value)}"
+        return (f"(({equal}) OR (json_type({d}, {p}) = 'array' AND EXISTS (SELECT 1 FROM"
+                f" json_each({d}, {p}) e WHERE {element})))")
+
+    def _scalar_in(self, p: str, values: list[Any]) -> str:
+        d = self.data
+        tests = []
+        for rank in (1, 2, 3):
+            members = [v for v in values if _scalar_rank(v) == rank]
+            if not members:
+                continue
+            test = f"json_type({d}, {p}) IN {_TYPES[rank]}"
+            if rank != 1:
+                marks = ", ".join(self.bind(v) for v in members)
+                test += f" AND json_extract({d}, {p}) IN ({marks})"
+            tests.append(f"({test})")
+        tests += [f"json_type({d}, {p}) = {lit('true' if b else 'false')}"
+                  for b in {v for v in values if isinstance(v, bool)}]
+        return "(" + " OR ".join(tests) + ")" if tests else "0"
+
+    def _between(self, type_expr: str, value_expr: str, f: Filter) -> str:
+        lower, upper = _scalar_rank(f.lower), _scalar_rank(f.upper)
+        rank = _RANK_OF_TYPE.format(t=type_expr)
+        if lower == upper and lower in (2, 3):
+            return (f"({type_expr} IN {_TYPES[lower]} AND {value_expr} BETWEEN"
+                    f" {self.bind(f.lower)} AND {self.bind(f.upper)})")
+        low = self._bound(rank, value_expr, lower, f.lower, ">")
+        high = self._bound(rank, value_expr, upper, f.upper, "<")
+        return f"({low} AND {high})"
+
+    def _bound(self, rank: str, value: str, bound_rank: int, bound: Any, side: str) -> str:
+        if bound_rank == 1:  # null: every value of rank 1 equals it
+            return f"{rank} {side}= 1"
+        return (f"({rank} {side} {bound_rank} OR ({rank} = {bound_rank} AND"
+                f" {value} {side}= {self.bind(_sql_scalar(bound))}))")
+
+    def _on_number(self, f: Filter) -> str:
+        """Filters on a date part: the field becomes a number (or nothing)."""
+        p = path_sql(f.path, self.data)
+        d = self.data
+        part = lit(f.part or "")  # one of DATE_PARTS: a literal, as it recurs below
+        if f.transform == "datetimeExtract":
+            x = (f"hat_datetime_part({part}, CASE json_type({d}, {p}) WHEN 'text' THEN"
+                 f" json_extract({d}, {p}) END)")
+        else:
+            x = (f"hat_timestamp_part({part}, CASE WHEN json_type({d}, {p}) IN"
+                 f" ('integer', 'real') THEN json_extract({d}, {p}) END)")
+        if f.operator == "between":
+            return self._between(f"(CASE WHEN {x} IS NULL THEN NULL ELSE 'real' END)", x, f)
+        # A number contains (or is in) an equal number; `in` also accepts an array member.
+        values = [f.value] if f.operator == "contains" or not isinstance(f.value, list) \
+            else f.value
+        numbers = [v for v in values if not isinstance(v, bool) and isinstance(v, (int, float))]
+        if not numbers:
+            return "0"
+        return f"{x} IN ({', '.join(self.bind(n) for n in numbers)})"
+
+
+_RANK_OF_TYPE = ("(CASE {t} WHEN 'null' THEN 1 WHEN 'text' THEN 2 WHEN 'integer' THEN 3 WHEN"
+                 " 'real' THEN 3 WHEN 'false' THEN 4 WHEN 'true' THEN 4 WHEN 'array' THEN 5"
+                 " WHEN 'object' THEN 6 END)")
+
+
+def _is_scalar(value: Any) -> bool:
+    return not isinstance(value, (dict, list))
+
+
+def jsonsem_query(search: str) -> set[str]:
+    return jsonsem.lexemes(search)
+
+
+# --- the page and the links ----------------------------------------------------------------
+
+def _select(hat_id: str, index: int, select: EndpointSelect, query: PageQuery,
+            params: list[Any]) -> tuple[str, list[str]]:
+    """One endpoint's SELECT and its ORDER BY terms (without direction handling)."""
+    builder = FilterSql("data", params)
+    where = [f"hat_id = {lit(hat_id)}", f"endpoint = {lit(select.endpoint)}",
+             *(builder.build(f) for f in select.filters)]
+    keys = sort_keys(select.order_path) if query.ordered and select.order_path is not None \
+        else []
+    columns = ", ".join([f"{index} AS q", "seq", "record_id", "endpoint", "data",
+                         *(f"{k} AS k{i}" for i, k in enumerate(keys))])
+    return f"SELECT {columns} FROM records WHERE {' AND '.join(where)}", keys
+
+
+def _order(keys: Sequence[str], descending: bool, tail: str) -> str:
+    direction = " DESC" if descending else ""
+    if not keys:
+        return f"seq{direction}, {tail}" if tail else f"seq{direction}"
+    terms = [keys[0], *(f"{k}{direction}" for k in keys[1:]), "seq"]
+    return ", ".join(terms + ([tail] if tail else []))
+
+
+def page_sql(hat_id: str, query: PageQuery) -> tuple[str, list[Any]]:
+    """The sorted, paged union of the query's endpoint selections."""
+    params: list[Any] = []
+    limit = "" if query.take is None else f" LIMIT {query.take} OFFSET {query.skip}"
+    if query.take is None and query.skip:
+        limit = f" LIMIT -1 OFFSET {query.skip}"
+    if len(query.selects) == 1:
+        sql, keys = _select(hat_id, 0, query.selects[0], query, params)
+        return f"{sql} ORDER BY {_order(keys, query.descending, '')}{limit}", params
+    branch_limit = "" if query.take is None else f" LIMIT {query.skip + query.take}"
+    branches = []
+    width = 0
+    for index, select in enumerate(query.selects):
+        sql, keys = _select(hat_id, index, select, query, params)
+        width = len(keys)
+        branches.append(f"SELECT * FROM ({sql} ORDER BY"
+                        f" {_order(keys, query.descending, '')}{branch_limit})")
+    outer = [f"k{i}" for i in range(width)]
+    return (" UNION ALL ".join(branches)
+            + f" ORDER BY {_order(outer, query.descending, 'q')}{limit}", params)
+
+
+def links_sql(hat_id: str, record_ids: Sequence[str],
+              select: EndpointSelect) -> tuple[str, list[Any]]:
+    """Records of `select` sharing a link group with one of `record_ids` (never the record
+    itself), each once per main record, in insertion order."""
+    params: list[Any] = list(record_ids)
+    builder = FilterSql("r.data", params)
+    filters = "".join(f" AND {builder.build(f)}" for f in select.filters)
+    marks = ", ".join("?" * len(record_ids))
+    return (f"SELECT DISTINCT m.record_id, r.seq, r.record_id, r.endpoint, r.data"
+            f" FROM record_links m JOIN record_links o ON o.hat_id = m.hat_id AND"
+            f" o.group_id = m.group_id AND o.record_id <> m.record_id"
+            f" JOIN records r ON r.hat_id = o.hat_id AND r.record_id = o.record_id"
+            f" WHERE m.hat_id = {lit(hat_id)} AND m.record_id IN ({marks})"
+            f" AND r.endpoint = {lit(select.endpoint)}{filters}"
+            f" ORDER BY m.record_id, r.seq", params)

@@ -1,0 +1,78 @@
+"""Combinator and bundle routes (spec 3.11, 3.12): owner, or an app granted `owner`."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from openhat import bundles, permissions
+from openhat.errors import HandlerNotFound
+from openhat.queries import DEFAULT_TAKE
+from openhat.query_models import parse_bundle, parse_endpoint_queries
+from openhat.web.context import Call
+from openhat.web.endpoints.data import int_param
+from openhat.web.responses import JsonResponse, message
+
+COMBINATOR_NAME = re.compile(r"[0-9a-z\-/]+")
+BUNDLE_ID = re.compile(r"[0-9a-zA-Z\-]+")
+
+
+def combinator_body(value: Any) -> Any:
+    """Checked before authentication, as the original's body parser does (spec 1.3)."""
+    parse_endpoint_queries(value)
+    return value
+
+
+def bundle_body(value: Any) -> Any:
+    parse_bundle(value)
+    return value
+
+
+def can_query(p: permissions.Principal, request: Request) -> bool:
+    return permissions.owner_only(p)
+
+
+def _name(request: Request, key: str, pattern: re.Pattern[str]) -> str:
+    """The path parameter, or the router's 404 when it does not have the original's form."""
+    value = str(request.path_params[key])
+    if not pattern.fullmatch(value):
+        raise HandlerNotFound(request.method, request.url.path)
+    return value
+
+
+async def register_combinator(call: Call) -> Response:
+    name = _name(call.request, "name", COMBINATOR_NAME)
+    await call.run(bundles.register_combinator, call.store, call.hat.hat_id, name, call.body)
+    return message(f"Combinator {name} registered", 201)
+
+
+async def get_combinator_data(call: Call) -> Response:
+    name = _name(call.request, "name", COMBINATOR_NAME)
+    params = call.request.query_params
+    found = await call.run(bundles.combinator_data, call.store, call.hat.hat_id, name,
+                           params.get("orderBy") or None,
+                           params.get("ordering") == "descending",
+                           int_param(call.request, "skip", 0),
+                           int_param(call.request, "take", DEFAULT_TAKE))
+    return JsonResponse(found)
+
+
+async def register_bundle(call: Call) -> Response:
+    bundle_id = _name(call.request, "bundle_id", BUNDLE_ID)
+    await call.run(bundles.register_bundle, call.store, call.hat.hat_id, bundle_id, call.body)
+    return message(f"Bundle {bundle_id} registered", 201)
+
+
+async def get_bundle_data(call: Call) -> Response:
+    bundle_id = _name(call.request, "bundle_id", BUNDLE_ID)
+    return JsonResponse(await call.run(bundles.bundle_data, call.store, call.hat.hat_id,
+                                       bundle_id))
+
+
+async def get_bundle_structure(call: Call) -> Response:
+    bundle_id = _name(call.request, "bundle_id", BUNDLE_ID)
+    return JsonResponse(await call.run(bundles.bundle_structure, call.store, call.hat.hat_id,
+                                       bundle_id))
