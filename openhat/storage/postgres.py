@@ -20,11 +20,13 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from openhat.storage import postgres_sql
+from openhat.storage import postgres_sql, redact_url
 from openhat.storage.base import (
+    DirectoryEntry,
     DuplicateRecord,
     Hat,
     HatExists,
+    HatUnavailable,
     IdempotentResponse,
     NewElement,
     NewRecord,
@@ -67,10 +69,16 @@ class PostgresStore(PostgresQueries, Store):
             self._pool.wait(timeout=_CONNECT_TIMEOUT_S)
         except PoolTimeout as exc:
             self._pool.close()
-            raise StorageError(f"cannot connect to PostgreSQL at {safe_url(url)}") from exc
+            raise StorageError(f"cannot connect to PostgreSQL at {redact_url(url)}") from exc
         self._analyze_lock = threading.Lock()
         self._written_since_analyze = 0
         self._analyzed_rows: float | None = None
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A pooled connection in autocommit mode, for maintenance work (moving a HAT)."""
+        with self._pool.connection() as conn:
+            yield conn
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -78,9 +86,12 @@ class PostgresStore(PostgresQueries, Store):
             yield conn
 
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        """A write transaction: committed when the block ends, rolled back on any error."""
+    def _write(self, hat_id: str | None = None) -> Iterator[Connection]:
+        """A write transaction: committed when the block ends, rolled back on any error.
+        With `hat_id`, a write of that HAT's data: see _lock_hat."""
         with self._pool.connection() as conn, conn.transaction():
+            if hat_id is not None:
+                _lock_hat(conn, hat_id)
             yield conn
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -150,6 +161,30 @@ class PostgresStore(PostgresQueries, Store):
             for table in HAT_TABLES:
                 conn.execute(f"DELETE FROM {table} WHERE hat_id = %s", (hat_id,))
 
+    def directory(self) -> list[DirectoryEntry]:
+        with self._read() as conn:
+            rows = conn.execute("SELECT domain, hat_id, database_url FROM hat_directory"
+                                " ORDER BY domain COLLATE \"C\"").fetchall()
+        return [DirectoryEntry(*row) for row in rows]
+
+    def directory_entry(self, domain: str) -> DirectoryEntry | None:
+        with self._read() as conn:
+            row = conn.execute("SELECT domain, hat_id, database_url FROM hat_directory"
+                               " WHERE domain = %s", (domain,)).fetchone()
+        return DirectoryEntry(*row) if row else None
+
+    def set_directory_entry(self, entry: DirectoryEntry) -> None:
+        with self._write() as conn:
+            conn.execute("LOCK TABLE hat_directory IN SHARE ROW EXCLUSIVE MODE")
+            conn.execute("DELETE FROM hat_directory WHERE domain = %s OR hat_id = %s",
+                         (entry.domain, entry.hat_id))
+            conn.execute("INSERT INTO hat_directory VALUES (%s, %s, %s, %s)",
+                         (entry.hat_id, entry.domain, entry.database_url, int(time.time())))
+
+    def remove_directory_entry(self, domain: str) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM hat_directory WHERE domain = %s", (domain,))
+
     def signing_keys(self, hat_id: str) -> list[SigningKey]:
         with self._read() as conn:
             rows = conn.execute(
@@ -160,7 +195,7 @@ class PostgresStore(PostgresQueries, Store):
 
     def add_user(self, user: User) -> None:
         try:
-            with self._write() as conn:
+            with self._write(user.hat_id) as conn:
                 _insert_user(conn, user)
         except pg_errors.UniqueViolation as exc:
             raise UserExists(user.username) from exc
@@ -183,7 +218,7 @@ class PostgresStore(PostgresQueries, Store):
 
     def set_password(self, hat_id: str, user_id: str, password_hash: str,
                      changed_at: int) -> None:
-        with self._write() as conn:
+        with self._write(hat_id) as conn:
             conn.execute("UPDATE users SET password_hash = %s, password_changed_at = %s"
                          " WHERE hat_id = %s AND user_id = %s",
                          (password_hash, changed_at, hat_id, user_id))
@@ -191,7 +226,7 @@ class PostgresStore(PostgresQueries, Store):
     # --- idempotency keys --------------------------------------------------------------
     def claim_idempotency_key(self, hat_id: str, key: str, fingerprint: bytes, now: int,
                               expire_before: int) -> IdempotentResponse | None:
-        with self._write() as conn:
+        with self._write(hat_id) as conn:
             conn.execute("DELETE FROM idempotency_keys WHERE hat_id = %s AND key = %s AND"
                          " created_at < %s", (hat_id, key, expire_before))
             # ON CONFLICT: of two claims racing for one key exactly one inserts; the other
@@ -210,12 +245,12 @@ class PostgresStore(PostgresQueries, Store):
                                   None if row[2] is None else bytes(row[2]))
 
     def finish_idempotency_key(self, hat_id: str, key: str, status: int, body: bytes) -> None:
-        with self._write() as conn:
+        with self._write(hat_id) as conn:
             conn.execute("UPDATE idempotency_keys SET status = %s, body = %s WHERE hat_id = %s"
                          " AND key = %s", (status, body, hat_id, key))
 
     def release_idempotency_key(self, hat_id: str, key: str) -> None:
-        with self._write() as conn:
+        with self._write(hat_id) as conn:
             conn.execute("DELETE FROM idempotency_keys WHERE hat_id = %s AND key = %s",
                          (hat_id, key))
 
@@ -226,27 +261,31 @@ class PostgresStore(PostgresQueries, Store):
             return []
         if not skip_duplicates:
             try:
-                with self._write() as conn:
+                with self._write(hat_id) as conn:
                     rows = _copy_elements(conn, hat_id, elements, now)
             except pg_errors.UniqueViolation as exc:
                 raise DuplicateRecord(str(exc)) from exc
-            self._after_write(rows)
+            self.note_bulk_write(rows)
             return [True] * len(elements)
         with self._pool.connection() as conn:
             try:
                 with conn.transaction():
+                    _lock_hat(conn, hat_id)
                     stored = _insert_new_elements(conn, hat_id, elements, now)
             except pg_errors.UniqueViolation:
                 # A concurrent writer stored some of the same data since the check: go one
                 # element at a time, each in its own savepoint.
                 with conn.transaction():
+                    _lock_hat(conn, hat_id)
                     stored = _insert_one_by_one(conn, hat_id, elements, now)
-        self._after_write(sum(_row_count(e) for e, ok in zip(elements, stored, strict=True)
+        self.note_bulk_write(sum(_row_count(e) for e, ok in zip(elements, stored, strict=True)
                               if ok))
         return stored
 
-    def _after_write(self, rows: int) -> None:
-        """ANALYZE once enough rows were written since the last time (see _ANALYZE_SHARE)."""
+    def note_bulk_write(self, rows: int) -> None:
+        """Count `rows` written; ANALYZE once enough were written since the last time (see
+        _ANALYZE_SHARE), so the planner never works from the statistics of a far smaller
+        table."""
         with self._analyze_lock:
             self._written_since_analyze += rows
             if self._analyzed_rows is None:
@@ -280,7 +319,7 @@ class PostgresStore(PostgresQueries, Store):
         if not updates:
             return
         try:
-            with self._write() as conn, conn.cursor() as cur:
+            with self._write(hat_id) as conn, conn.cursor() as cur:
                 cur.executemany(
                     "UPDATE records SET data = %s::jsonb, hash = %s, updated_at = %s"
                     " WHERE hat_id = %s AND record_id = %s",
@@ -294,18 +333,18 @@ class PostgresStore(PostgresQueries, Store):
     def delete_records(self, hat_id: str, record_ids: Sequence[str]) -> None:
         if len(set(record_ids)) != len(record_ids):
             raise RecordsMissing("an id is listed twice")
-        with self._write() as conn:
+        with self._write(hat_id) as conn:
             deleted = _delete_records(conn, hat_id, "record_id = ANY(%s)", list(record_ids))
             if deleted != len(record_ids):
                 raise RecordsMissing("unknown record id")
 
     def delete_endpoint(self, hat_id: str, endpoint: str) -> int:
-        with self._write() as conn:
+        with self._write(hat_id) as conn:
             return _delete_records(conn, hat_id, "endpoint = %s", endpoint)
 
     def link_records(self, hat_id: str, group_id: str, record_ids: Sequence[str]) -> None:
         unique = list(dict.fromkeys(record_ids))
-        with self._write() as conn:
+        with self._write(hat_id) as conn:
             # FOR KEY SHARE: the records cannot be deleted under the new links.
             found = conn.execute("SELECT count(*) FROM (SELECT 1 FROM records WHERE hat_id = %s"
                                  " AND record_id = ANY(%s) FOR KEY SHARE) f",
@@ -334,15 +373,14 @@ class PostgresStore(PostgresQueries, Store):
         return sorted(row[0] for row in rows)
 
 
-def safe_url(url: str) -> str:
-    """The URL without its password, for messages and listings."""
-    try:
-        info = psycopg.conninfo.conninfo_to_dict(url)
-    except psycopg.ProgrammingError:
-        return "<unparseable URL>"
-    user = f"{info['user']}@" if info.get("user") else ""
-    port = f":{info['port']}" if info.get("port") else ""
-    return f"postgresql://{user}{info.get('host', '')}{port}/{info.get('dbname', '')}"
+def _lock_hat(conn: Connection, hat_id: str) -> None:
+    """Hold the HAT's row (shared) until the write commits. A HAT move (postgres_move) takes
+    it exclusively while it copies, so no write lands behind the copy; a write that waited
+    for a move, or a write for a HAT not (or no longer) here, raises HatUnavailable."""
+    found = conn.execute("SELECT 1 FROM hats WHERE hat_id = %s FOR KEY SHARE",
+                         (hat_id,)).fetchone()
+    if found is None:
+        raise HatUnavailable(hat_id)
 
 
 def _lock_domains(conn: Connection) -> None:
