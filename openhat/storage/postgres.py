@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 import psycopg
 from psycopg import errors as pg_errors
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from openhat.storage import postgres_sql, redact_url
 from openhat.storage.base import (
@@ -50,7 +50,7 @@ Connection = psycopg.Connection[tuple[Any, ...]]
 _CONNECT_TIMEOUT_S = 10.0
 # Fresh statistics after bulk loads (perf-notes: stale ones made paging 20x slower): ANALYZE
 # once the rows written since the last one pass this share of the table (or this floor).
-_ANALYZE_SHARE = 0.2
+_ANALYZE_SHARE = 0.5
 _ANALYZE_FLOOR = 10_000
 
 _RECORD_COLUMNS = "hat_id, record_id, endpoint, data, hash, created_at, updated_at"
@@ -73,6 +73,7 @@ class PostgresStore(PostgresQueries, Store):
         self._analyze_lock = threading.Lock()
         self._written_since_analyze = 0
         self._analyzed_rows: float | None = None
+        self._analyzing = False
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:
@@ -283,9 +284,9 @@ class PostgresStore(PostgresQueries, Store):
         return stored
 
     def note_bulk_write(self, rows: int) -> None:
-        """Count `rows` written; ANALYZE once enough were written since the last time (see
-        _ANALYZE_SHARE), so the planner never works from the statistics of a far smaller
-        table."""
+        """Count `rows` written; once they pass a share of the table as last analyzed,
+        ANALYZE in the background, so the planner never works from the statistics of a far
+        smaller table (perf-notes) and no request waits for it."""
         with self._analyze_lock:
             self._written_since_analyze += rows
             if self._analyzed_rows is None:
@@ -294,13 +295,23 @@ class PostgresStore(PostgresQueries, Store):
                                          " 'records'::regclass").fetchone()
                 self._analyzed_rows = max(float(found[0]) if found else 0.0, 0.0)
             threshold = max(_ANALYZE_FLOOR, _ANALYZE_SHARE * self._analyzed_rows)
-            if self._written_since_analyze < threshold:
+            if self._analyzing or self._written_since_analyze < threshold:
                 return
             self._analyzed_rows += self._written_since_analyze
             self._written_since_analyze = 0
-        with self._read() as conn:
-            conn.execute("ANALYZE records")
-            conn.execute("ANALYZE record_links")
+            self._analyzing = True
+        threading.Thread(target=self._analyze, name="openhat-analyze", daemon=True).start()
+
+    def _analyze(self) -> None:
+        try:
+            with self._read() as conn:
+                conn.execute("ANALYZE records")
+                conn.execute("ANALYZE record_links")
+        except (psycopg.Error, PoolTimeout, PoolClosed) as exc:
+            log.warning("ANALYZE after a bulk write failed: %s", exc)
+        finally:
+            with self._analyze_lock:
+                self._analyzing = False
 
     def read_records(self, hat_id: str, query: RecordQuery) -> list[StoredRecord]:
         sql, params = postgres_sql.select_page(hat_id, query)
@@ -414,28 +425,44 @@ def _row_count(element: NewElement) -> int:
 def _copy_elements(conn: Connection, hat_id: str, elements: Sequence[NewElement],
                    now: int) -> int:
     """COPY the elements' records (each followed by its links, so `seq` keeps the request's
-    order) and their link groups; returns the number of records written."""
-    records = 0
-    links: list[tuple[str, str, str]] = []
+    order) and their link groups; returns the number of records written.
+
+    The COPY text is built here in one piece: a third faster than psycopg's row-by-row
+    `write_row` for batches of seed-shaped records, measured."""
+    hat = _copy_text(hat_id)
+    tail = f"\t{now}\t{now}\n"
+    rows: list[str] = []
+    links: list[str] = []
+    for record, element_links, group_id in elements:
+        rows.append(_copy_record(hat, record, tail))
+        if element_links and group_id:
+            group = f"{hat}\t{_copy_text(group_id)}\t"
+            links.append(group + _copy_text(record.record_id) + "\n")
+            for link in element_links:
+                rows.append(_copy_record(hat, link, tail))
+                links.append(group + _copy_text(link.record_id) + "\n")
     with conn.cursor() as cur:
         with cur.copy(f"COPY records ({_RECORD_COLUMNS}) FROM STDIN") as copy:
-            for element in elements:
-                record = element.record
-                copy.write_row((hat_id, record.record_id, record.endpoint, record.data,
-                                record.hash, now, now))
-                records += 1
-                if element.links and element.group_id:
-                    links.append((hat_id, element.group_id, record.record_id))
-                    for link in element.links:
-                        copy.write_row((hat_id, link.record_id, link.endpoint, link.data,
-                                        link.hash, now, now))
-                        links.append((hat_id, element.group_id, link.record_id))
-                        records += 1
+            copy.write("".join(rows).encode())
         if links:
             with cur.copy("COPY record_links (hat_id, group_id, record_id) FROM STDIN") as copy:
-                for row in links:
-                    copy.write_row(row)
-    return records
+                copy.write("".join(links).encode())
+    return len(rows)
+
+
+def _copy_record(hat: str, record: NewRecord, tail: str) -> str:
+    return (f"{hat}\t{_copy_text(record.record_id)}\t{_copy_text(record.endpoint)}\t"
+            f"{_copy_text(record.data)}\t\\\\x{record.hash.hex()}{tail}")
+
+
+def _copy_text(value: str) -> str:
+    """A value in COPY's text format: backslash, tab, newline and carriage return escaped
+    (compact JSON holds none of the last three raw; it does hold backslashes)."""
+    if "\\" in value:
+        value = value.replace("\\", "\\\\")
+    if "\t" in value or "\n" in value or "\r" in value:
+        value = value.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
 
 
 def _insert_new_elements(conn: Connection, hat_id: str, elements: Sequence[NewElement],

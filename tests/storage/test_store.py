@@ -336,3 +336,17 @@ def test_two_processes_migrating_at_once() -> None:
                 s.close()
         assert sorted(map(len, applied))[0] == 0  # the second found nothing left to do
         assert sum(map(len, applied)) == len(migrations("postgres"))
+
+
+def test_text_that_copy_must_escape_round_trips(store: Store, hat_id: str) -> None:
+    """PostgreSQL writes batches with COPY's text format, where tab, newline, carriage
+    return and backslash are special: every one must come back as sent."""
+    odd = "tab\there\nnew\rcr\\back\\\\slash\\N"
+    [record_id] = put(store, hat_id, {odd: odd, "raw": "\\t\\n"}, endpoint="ns/" + odd)
+    found = store.get_record(hat_id, record_id)
+    assert found is not None
+    assert found.endpoint == "ns/" + odd
+    assert orjson.loads(found.data) == {odd: odd, "raw": "\\t\\n"}
+    element = NewElement(rec("ns/x", {"a": 1}), (rec("ns/y", {"b": odd}),), "group\t\\1")
+    store.insert_elements(hat_id, [element], NOW)
+    assert page(store, hat_id, "ns/y") == [{"b": odd}]
