@@ -1,0 +1,166 @@
+"""SQL for endpoint queries on PostgreSQL: the same plans as `sqlite_query`, in jsonb.
+
+Filters use jsonb's own operators (`@>`, `<@`, `to_tsvector('english', ...)`) and the
+functions of migration 030 for dates; the ordering is spelled out by type (see
+storage.query) rather than left to jsonb's comparison, so that strings sort byte-wise
+whatever the database collation, exactly as on SQLite.
+
+As on SQLite, paths, the HAT and the endpoint are SQL literals so that the sort expressions
+match expression indexes (and partial-index predicates); values are bound parameters.
+Literals double `%`, which psycopg would otherwise read as a placeholder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from openhat.storage.query import EndpointSelect, Filter, PageQuery, Path
+
+
+def lit(text: str) -> str:
+    return "'" + text.replace("'", "''").replace("%", "%%") + "'"
+
+
+def path_value(path: Path, data: str = "data") -> str:
+    """`data #> '{"a","0"}'`: a digit key indexes an array or names an object key."""
+    return f"({data} #> {lit('{' + ','.join(chr(34) + k + chr(34) for k in path) + '}')})"
+
+
+def _rank(v: str) -> str:
+    return (f"CASE jsonb_typeof({v}) WHEN 'null' THEN 1 WHEN 'string' THEN 2 WHEN 'number'"
+            f" THEN 3 WHEN 'boolean' THEN 4 WHEN 'array' THEN 5 WHEN 'object' THEN 6 END")
+
+
+def _number(v: str) -> str:
+    return f"CASE WHEN jsonb_typeof({v}) = 'number' THEN ({v})::numeric END"
+
+
+def _text(v: str) -> str:
+    return f"(CASE WHEN jsonb_typeof({v}) = 'string' THEN {v} #>> '{{}}' END) COLLATE \"C\""
+
+
+def _boolean(v: str) -> str:
+    return f"CASE WHEN jsonb_typeof({v}) = 'boolean' THEN ({v})::boolean END"
+
+
+def sort_keys(path: Path, data: str = "data") -> list[str]:
+    """Missing last, type rank, then the value of that type."""
+    v = path_value(path, data)
+    return [f"({v} IS NULL)", _rank(v), _number(v), _text(v), _boolean(v)]
+
+
+def _scalar_rank(value: Any) -> int:
+    if value is None:
+        return 1
+    if isinstance(value, bool):
+        return 4
+    return 2 if isinstance(value, str) else 3
+
+
+class FilterSql:
+    """Builds the WHERE fragment of one filter; parameters are bound in text order."""
+
+    def __init__(self, data: str, params: list[Any]) -> None:
+        self.data = data
+        self.params = params
+
+    def bind(self, value: Any, cast: str = "") -> str:
+        self.params.append(value)
+        return f"%s{cast}"
+
+    def value(self, f: Filter) -> str:
+        v = path_value(f.path, self.data)
+        part = lit(f.part or "")
+        if f.transform == "datetimeExtract":
+            return f"to_jsonb(openhat_date_part({part}, openhat_iso_time({v})))"
+        if f.transform == "timestampExtract":
+            return f"to_jsonb(openhat_date_part({part}, openhat_unix_time({v})))"
+        return v
+
+    def build(self, f: Filter) -> str:
+        v = self.value(f)
+        if f.operator == "find":
+            return (f"to_tsvector('english', {v}) @@ plainto_tsquery('english',"
+                    f" {self.bind(f.search)})")
+        if f.operator == "contains":
+            return f"({v} @> {self.bind(Jsonb(f.value))})"
+        if f.operator == "in":
+            return f"({v} <@ {self.bind(Jsonb(f.value))})"
+        return self._between(v, f.lower, f.upper)
+
+    def _between(self, v: str, lower: Any, upper: Any) -> str:
+        low, high = _scalar_rank(lower), _scalar_rank(upper)
+        if low == high == 2:
+            return (f"(jsonb_typeof({v}) = 'string' AND ({v} #>> '{{}}') COLLATE \"C\""
+                    f" BETWEEN {self.bind(lower)} AND {self.bind(upper)})")
+        if low == high == 3:
+            return (f"(jsonb_typeof({v}) = 'number' AND ({v})::numeric BETWEEN"
+                    f" {self.bind(lower, '::numeric')} AND {self.bind(upper, '::numeric')})")
+        rank = f"({_rank(v)})"
+        low_sql = self._bound(v, rank, low, lower, ">")
+        return f"({low_sql} AND {self._bound(v, rank, high, upper, '<')})"
+
+    def _bound(self, v: str, rank: str, bound_rank: int, bound: Any, side: str) -> str:
+        if bound_rank == 1:
+            return f"{rank} {side}= 1"
+        typed = {2: f"({v} #>> '{{}}') COLLATE \"C\"", 3: f"({v})::numeric",
+                 4: f"({v})::boolean"}[bound_rank]
+        cast = {2: "::text", 3: "::numeric", 4: "::boolean"}[bound_rank]
+        return (f"({rank} {side} {bound_rank} OR ({rank} = {bound_rank} AND"
+                f" {typed} {side}= {self.bind(bound, cast)}))")
+
+
+def _select(hat_id: str, index: int, select: EndpointSelect, query: PageQuery,
+            params: list[Any]) -> tuple[str, list[str]]:
+    builder = FilterSql("data", params)
+    where = [f"hat_id = {lit(hat_id)}", f"endpoint = {lit(select.endpoint)}",
+             *(builder.build(f) for f in select.filters)]
+    keys = sort_keys(select.order_path) if query.ordered and select.order_path is not None \
+        else []
+    columns = ", ".join([f"{index} AS q", "seq", "record_id", "endpoint", "data::text AS data",
+                         *(f"{k} AS k{i}" for i, k in enumerate(keys))])
+    return f"SELECT {columns} FROM records WHERE {' AND '.join(where)}", keys
+
+
+def _order(keys: Sequence[str], descending: bool, tail: str) -> str:
+    direction = " DESC" if descending else ""
+    if not keys:
+        return f"seq{direction}" + (f", {tail}" if tail else "")
+    terms = [keys[0], *(f"{k}{direction}" for k in keys[1:]), "seq"]
+    return ", ".join(terms + ([tail] if tail else []))
+
+
+def page_sql(hat_id: str, query: PageQuery) -> tuple[str, list[Any]]:
+    params: list[Any] = []
+    limit = f" OFFSET {query.skip}" if query.take is None else \
+        f" LIMIT {query.take} OFFSET {query.skip}"
+    if len(query.selects) == 1:
+        sql, keys = _select(hat_id, 0, query.selects[0], query, params)
+        return f"{sql} ORDER BY {_order(keys, query.descending, '')}{limit}", params
+    branch_limit = "" if query.take is None else f" LIMIT {query.skip + query.take}"
+    branches = []
+    width = 0
+    for index, select in enumerate(query.selects):
+        sql, keys = _select(hat_id, index, select, query, params)
+        width = len(keys)
+        branches.append(f"({sql} ORDER BY {_order(keys, query.descending, '')}{branch_limit})")
+    outer = [f"k{i}" for i in range(width)]
+    return (" UNION ALL ".join(branches)
+            + f" ORDER BY {_order(outer, query.descending, 'q')}{limit}", params)
+
+
+def links_sql(hat_id: str, record_ids: Sequence[str],
+              select: EndpointSelect) -> tuple[str, list[Any]]:
+    params: list[Any] = [list(record_ids)]
+    builder = FilterSql("r.data", params)
+    filters = "".join(f" AND {builder.build(f)}" for f in select.filters)
+    return (f"SELECT DISTINCT m.record_id, r.seq, r.record_id, r.endpoint, r.data::text"
+            f" FROM record_links m JOIN record_links o ON o.hat_id = m.hat_id AND"
+            f" o.group_id = m.group_id AND o.record_id <> m.record_id"
+            f" JOIN records r ON r.hat_id = o.hat_id AND r.record_id = o.record_id"
+            f" WHERE m.hat_id = {lit(hat_id)} AND m.record_id = ANY(%s)"
+            f" AND r.endpoint = {lit(select.endpoint)}{filters}"
+            f" ORDER BY m.record_id, r.seq", params)
