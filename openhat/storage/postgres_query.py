@@ -96,9 +96,9 @@ class FilterSql:
         if low == high == 2:
             return (f"(jsonb_typeof({v}) = 'string' AND ({v} #>> '{{}}') COLLATE \"C\""
                     f" BETWEEN {self.bind(lower)} AND {self.bind(upper)})")
-        if low == high == 3:
-            return (f"(jsonb_typeof({v}) = 'number' AND ({v})::numeric BETWEEN"
-                    f" {self.bind(lower, '::numeric')} AND {self.bind(upper, '::numeric')})")
+        if low == high == 3:  # CASE, not AND: SQL does not promise to test the type first
+            return (f"({_number(v)} BETWEEN {self.bind(lower, '::numeric')} AND"
+                    f" {self.bind(upper, '::numeric')})")
         rank = f"({_rank(v)})"
         low_sql = self._bound(v, rank, low, lower, ">")
         return f"({low_sql} AND {self._bound(v, rank, high, upper, '<')})"
@@ -106,8 +106,7 @@ class FilterSql:
     def _bound(self, v: str, rank: str, bound_rank: int, bound: Any, side: str) -> str:
         if bound_rank == 1:
             return f"{rank} {side}= 1"
-        typed = {2: f"({v} #>> '{{}}') COLLATE \"C\"", 3: f"({v})::numeric",
-                 4: f"({v})::boolean"}[bound_rank]
+        typed = {2: _text(v), 3: _number(v), 4: _boolean(v)}[bound_rank]
         cast = {2: "::text", 3: "::numeric", 4: "::boolean"}[bound_rank]
         return (f"({rank} {side} {bound_rank} OR ({rank} = {bound_rank} AND"
                 f" {typed} {side}= {self.bind(bound, cast)}))")
