@@ -1,13 +1,20 @@
-"""Fixtures: a real database per test (SQLite file; PostgreSQL once that backend lands), a HAT
-on it, the app, an HTTP client and the owner's token.
+"""Fixtures: a real database per test, a HAT on it, the app, an HTTP client and the owner's
+token.
 
-Tests talk HTTP to the app in-process (Starlette's TestClient); nothing of our own is mocked.
+`database_url` is parametrized over both backends, so every test that touches a store runs on
+SQLite (a file of its own) and on PostgreSQL (a schema of its own, dropped afterwards): one
+suite, both backends. Tests talk HTTP to the app in-process (Starlette's TestClient); nothing
+of our own is mocked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from starlette.testclient import TestClient
@@ -17,6 +24,9 @@ from openhat.config import Settings
 from openhat.storage import open_store
 from openhat.storage.base import Store
 from openhat.web.app import create_app
+
+# The PostgreSQL server the tests use; each test makes its own schema or database on it.
+POSTGRES_URL = os.environ.get("OPENHAT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 DOMAIN = "hat.example.test"
 OWNER = "hatuser"
@@ -39,9 +49,81 @@ def fast_password_hashing() -> Iterator[None]:
         yield
 
 
+_postgres_down: str | None = None  # why PostgreSQL is unreachable, once found out
+
+
+def require_postgres() -> None:
+    """Skip the test when PostgreSQL is unreachable; in CI (`CI=true`) fail it instead, so a
+    CI run can never pass with the PostgreSQL half of the suite silently skipped."""
+    global _postgres_down
+    import psycopg
+
+    if _postgres_down is None:
+        try:
+            psycopg.connect(POSTGRES_URL, connect_timeout=5).close()
+            _postgres_down = ""
+        except psycopg.Error as exc:
+            _postgres_down = f"PostgreSQL unreachable at {POSTGRES_URL}: {exc}"
+    if _postgres_down:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(_postgres_down + " (CI=true: a skipped PostgreSQL test is a failure)")
+        pytest.skip(_postgres_down)
+
+
+def _admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        conn.execute(sql.encode())
+
+
+def _with_params(url: str, **params: str) -> str:
+    joined = "&".join(f"{key}={quote(value)}" for key, value in params.items())
+    return f"{url}{'&' if '?' in url else '?'}{joined}"
+
+
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A URL whose connections see only a new, empty schema (dropped afterwards): cheaper
+    than a database per test, and as isolated for everything openhat does."""
+    require_postgres()
+    schema = f"t_{secrets.token_hex(6)}"
+    _admin(f"CREATE SCHEMA {schema}")
+    try:
+        yield _with_params(POSTGRES_URL, options=f"-csearch_path={schema}")
+    finally:
+        _admin(f"DROP SCHEMA {schema} CASCADE")
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A URL of a new, empty database (dropped afterwards), for tests that need separate
+    databases, such as moving a HAT between them."""
+    require_postgres()
+    name = f"openhat_t_{secrets.token_hex(6)}"
+    _admin(f"CREATE DATABASE {name} TEMPLATE template0")
+    base = POSTGRES_URL.split("?")[0].rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database of each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'hat.db'}"
+        return
+    with postgres_schema() as url:
+        yield url
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'hat.db'}"
+def new_postgres_database() -> Iterator[Callable[[], str]]:
+    """Makes new, empty PostgreSQL databases on demand; drops them all afterwards."""
+    with ExitStack() as stack:
+        yield lambda: stack.enter_context(postgres_database())
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ _PERMISSION_COLUMNS = ("permissions_id, created_at, purpose, start_at, period_ms
                        " accepted")
 _DEBIT_COLUMNS = ("debit_key, created_at, client_name, client_url, client_logo_url,"
                   " client_callback_url, application_id, description, legacy, client_user_id")
+_LINKS_CHUNK = 5000  # main record ids per links query
 
 
 class PostgresQueries:
@@ -90,12 +91,14 @@ class PostgresQueries:
 
     def query_links(self, hat_id: str, record_ids: Sequence[str],
                     select: EndpointSelect) -> list[LinkedRecord]:
-        if not record_ids:
-            return []
-        sql, params = postgres_query.links_sql(hat_id, record_ids, select)
+        found: list[LinkedRecord] = []
         with self._read() as conn:
-            rows = conn.execute(sql.encode(), params).fetchall()
-        return [LinkedRecord(row[0], row[2], row[3], row[4]) for row in rows]
+            for start in range(0, len(record_ids), _LINKS_CHUNK):
+                sql, params = postgres_query.links_sql(
+                    hat_id, record_ids[start:start + _LINKS_CHUNK], select)
+                found += [LinkedRecord(row[0], row[2], row[3], row[4])
+                          for row in conn.execute(sql.encode(), params)]
+        return found
 
     # --- combinators and bundles -----------------------------------------------------------
     def save_combinator(self, hat_id: str, name: str, queries: str, now: int) -> None:

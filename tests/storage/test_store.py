@@ -1,0 +1,270 @@
+"""The Store contract (storage/base.py), checked on every backend with real databases.
+
+Both backends must answer alike, so these tests state results, never how a backend gets
+them.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import orjson
+import pytest
+
+from openhat import hats, records
+from openhat.storage.base import (
+    DuplicateRecord,
+    FieldFilter,
+    HatExists,
+    NewElement,
+    NewRecord,
+    RecordQuery,
+    RecordsMissing,
+    Store,
+)
+
+NOW = 1_700_000_000_000
+
+
+def rec(endpoint: str, data: Any) -> NewRecord:
+    return records.new_record(endpoint, data)
+
+
+def put(store: Store, hat_id: str, *datas: Any, endpoint: str = "ns/ep") -> list[str]:
+    elements = [NewElement(rec(endpoint, d)) for d in datas]
+    store.insert_elements(hat_id, elements, NOW)
+    return [e.record.record_id for e in elements]
+
+
+def page(store: Store, hat_id: str, endpoint: str = "ns/ep", **query: Any) -> list[Any]:
+    found = store.read_records(hat_id, RecordQuery(endpoint, **query))
+    return [orjson.loads(r.data) for r in found]
+
+
+@pytest.fixture
+def hat_id(store: Store) -> str:
+    return hats.create_hat(store, "a.example.test", "owner", "pa55w0rd").hat.hat_id
+
+
+def test_migrate_twice_applies_nothing_more(store: Store) -> None:
+    assert store.migrate() == []
+
+
+def test_hats_are_created_found_listed_renamed_and_deleted(store: Store) -> None:
+    a = hats.create_hat(store, "a.example.test", "owner", "pw-a").hat
+    b = hats.create_hat(store, "b.example.test", "owner", "pw-b").hat
+    assert store.hat_by_domain("a.example.test") == a
+    assert [h.domain for h in store.list_hats()] == ["a.example.test", "b.example.test"]
+    with pytest.raises(HatExists):
+        hats.create_hat(store, "a.example.test", "other", "pw")
+    with pytest.raises(HatExists):
+        store.rename_hat(b.hat_id, "a.example.test")
+    store.rename_hat(b.hat_id, "c.example.test")
+    assert store.hat_by_domain("b.example.test") is None
+    put(store, a.hat_id, {"x": 1})
+    store.delete_hat(a.hat_id)
+    assert [h.domain for h in store.list_hats()] == ["c.example.test"]
+    assert store.signing_keys(a.hat_id) == []
+    assert page(store, a.hat_id) == []
+
+
+def test_users_and_keys(store: Store, hat_id: str) -> None:
+    [key] = store.signing_keys(hat_id)
+    assert key.hat_id == hat_id and not key.revoked and key.retired_at is None
+    user = store.user_by_name(hat_id, "owner")
+    assert user is not None and user.roles == ("owner",) and user.enabled
+    assert store.user_by_id(hat_id, user.user_id) == user
+    assert store.user_by_name("another-hat", "owner") is None
+    store.set_password(hat_id, user.user_id, "new-hash", 42)
+    changed = store.user_by_id(hat_id, user.user_id)
+    assert changed is not None
+    assert (changed.password_hash, changed.password_changed_at) == ("new-hash", 42)
+
+
+def test_default_order_is_insertion_order_across_batches(store: Store, hat_id: str) -> None:
+    put(store, hat_id, *[{"n": i} for i in range(5)])
+    put(store, hat_id, {"n": 5}, {"n": 6})
+    assert page(store, hat_id) == [{"n": i} for i in range(7)]
+    assert page(store, hat_id, descending=True, skip=1, take=2) == [{"n": 5}, {"n": 4}]
+
+
+def test_data_round_trips_as_equal_json(store: Store, hat_id: str) -> None:
+    data = {"s": "é \"q\" \\ \n\t", "f": 1.5, "i": -3, "big": 2**62, "b": [True, None],
+            "o": {"z": 1, "a": [{}]}, "u": "😀"}
+    [record_id] = put(store, hat_id, data)
+    found = store.get_record(hat_id, record_id)
+    assert found is not None and orjson.loads(found.data) == data
+    assert found.endpoint == "ns/ep"
+    assert store.get_record(hat_id, "00000000-0000-0000-0000-000000000000") is None
+
+
+def test_duplicates_within_endpoint_refuse_the_whole_batch(store: Store, hat_id: str) -> None:
+    put(store, hat_id, {"a": 1, "b": 2})
+    with pytest.raises(DuplicateRecord):
+        put(store, hat_id, {"new": 1}, {"b": 2, "a": 1})
+    with pytest.raises(DuplicateRecord):  # duplicate inside one batch
+        put(store, hat_id, {"c": 1}, {"c": 1})
+    assert page(store, hat_id) == [{"a": 1, "b": 2}]
+    put(store, hat_id, {"a": 1, "b": 2}, endpoint="ns/other")  # another endpoint: fine
+
+
+def test_skip_duplicates_stores_the_rest_in_order(store: Store, hat_id: str) -> None:
+    put(store, hat_id, {"n": 1})
+    elements = [
+        NewElement(rec("ns/ep", {"n": 0})),
+        NewElement(rec("ns/ep", {"n": 1})),  # stored before
+        NewElement(rec("ns/ep", {"n": 2}), (rec("ns/link", {"l": 1}),), "g1"),
+        NewElement(rec("ns/ep", {"n": 3}), (rec("ns/link", {"l": 1}),), "g2"),  # link dup
+        NewElement(rec("ns/ep", {"n": 0})),  # duplicates an earlier element
+        NewElement(rec("ns/ep", {"n": 4}), (rec("ns/ep", {"n": 4}),), "g3"),  # self dup
+        NewElement(rec("ns/ep", {"n": 5})),
+    ]
+    stored = store.insert_elements(hat_id, elements, NOW, skip_duplicates=True)
+    assert stored == [True, False, True, False, False, False, True]
+    assert page(store, hat_id) == [{"n": 1}, {"n": 0}, {"n": 2}, {"n": 5}]
+    assert page(store, hat_id, "ns/link") == [{"l": 1}]
+    assert store.insert_elements(hat_id, [], NOW, skip_duplicates=True) == []
+    assert store.insert_elements(hat_id, [], NOW) == []
+
+
+def test_concurrent_skip_duplicates_store_each_record_once(store: Store, hat_id: str) -> None:
+    datas = [{"n": i} for i in range(200)]
+    results: list[list[bool]] = []
+
+    def write() -> None:
+        elements = [NewElement(rec("ns/ep", d)) for d in datas]
+        results.append(store.insert_elements(hat_id, elements, NOW, skip_duplicates=True))
+
+    threads = [threading.Thread(target=write) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(d["n"] for d in page(store, hat_id)) == list(range(200))
+    assert [sum(column) for column in zip(*results, strict=True)] == [1] * 200
+
+
+def test_updates_are_all_or_nothing(store: Store, hat_id: str) -> None:
+    a, b = put(store, hat_id, {"v": "a"}, {"v": "b"})
+    store.update_records(hat_id, [NewRecord(a, "ns/ep", *_text_hash({"v": "a2"}))], NOW)
+    with pytest.raises(RecordsMissing):
+        store.update_records(hat_id, [
+            NewRecord(b, "ns/ep", *_text_hash({"v": "b2"})),
+            NewRecord("00000000-0000-0000-0000-000000000000", "ns/ep", *_text_hash({"v": 1})),
+        ], NOW)
+    with pytest.raises(DuplicateRecord):
+        store.update_records(hat_id, [NewRecord(b, "ns/ep", *_text_hash({"v": "a2"}))], NOW)
+    assert page(store, hat_id) == [{"v": "a2"}, {"v": "b"}]
+    store.update_records(hat_id, [NewRecord(b, "ns/ep", *_text_hash({"v": "b"}))], NOW)
+    store.update_records(hat_id, [], NOW)
+
+
+def _text_hash(data: Any) -> tuple[str, bytes]:
+    record = records.new_record("ns/ep", data)
+    return record.data, record.hash
+
+
+def test_links_and_deletes(store: Store, hat_id: str) -> None:
+    note = rec("ns/note", {"n": 1})
+    nudge = rec("ns/nudge", {"m": 1})
+    store.insert_elements(hat_id, [NewElement(note, (nudge,), "group-1")], NOW)
+    a, b, c = put(store, hat_id, {"x": 1}, {"x": 2}, {"x": 3})
+    store.link_records(hat_id, "group-2", [a, b, a])
+    with pytest.raises(RecordsMissing):
+        store.link_records(hat_id, "group-3", [c, "00000000-0000-0000-0000-000000000000"])
+    assert store.record_endpoints(hat_id, [a, note.record_id, b]) == ["ns/ep", "ns/note"]
+    assert store.endpoints(hat_id) == ["ns/ep", "ns/note", "ns/nudge"]
+    with pytest.raises(RecordsMissing):
+        store.delete_records(hat_id, [a, a])
+    with pytest.raises(RecordsMissing):
+        store.delete_records(hat_id, [a, "00000000-0000-0000-0000-000000000000"])
+    assert page(store, hat_id) == [{"x": 1}, {"x": 2}, {"x": 3}]
+    store.delete_records(hat_id, [a])
+    assert page(store, hat_id) == [{"x": 2}, {"x": 3}]
+    assert store.delete_endpoint(hat_id, "ns/nudge") == 1
+    assert store.delete_endpoint(hat_id, "ns/nudge") == 0
+    assert store.endpoints(hat_id) == ["ns/ep", "ns/note"]
+    store.delete_records(hat_id, [])
+
+
+@pytest.mark.parametrize(("path", "values", "expected"), [
+    (("k",), ("x",), [1, 2, 3, 5]),
+    (("k",), ("x", "y"), [1, 2, 3, 5, 6]),
+    (("k",), ("1",), []),  # numbers never equal strings
+    (("a", "k"), ("x",), [2]),
+    (("a",), ("x",), []),  # an object under the key is not a string
+    (("tags", "0"), ("x",), []),  # "0" is an object key, not an array index
+    (("k", "z"), ("x",), [8]),
+])
+def test_field_filter(store: Store, hat_id: str, path: tuple[str, ...],
+                      values: tuple[str, ...], expected: list[int]) -> None:
+    put(store, hat_id,
+        {"id": 1, "k": "x"},
+        {"id": 2, "a": {"k": "x"}},
+        {"id": 3, "k": ["y", "x"]},  # a string element of an array under the key
+        {"id": 4, "k": [["x"]]},  # nested deeper: no
+        {"id": 5, "list": [{"k": "x"}], "tags": ["x"]},
+        {"id": 6, "k": "y"},
+        {"id": 7, "k": 1},
+        {"id": 8, "k": {"z": "x"}})
+    found = page(store, hat_id, field_filter=FieldFilter(path, values))
+    assert [d["id"] for d in found] == expected
+
+
+def test_filter_applies_before_paging(store: Store, hat_id: str) -> None:
+    put(store, hat_id, *[{"i": i, "k": "even" if i % 2 == 0 else "odd"} for i in range(10)])
+    found = page(store, hat_id, field_filter=FieldFilter(("k",), ("odd",)), skip=1, take=2)
+    assert [d["i"] for d in found] == [3, 5]
+
+
+ORDER_DATA: list[Any] = [
+    {"id": "missing"},
+    {"id": "null", "v": None},
+    {"id": "str-b", "v": "b"},
+    {"id": "str-B", "v": "B"},
+    {"id": "str-é", "v": "é"},
+    {"id": "num-10", "v": 10},
+    {"id": "num-2.5", "v": 2.5},
+    {"id": "num-2.5-again", "v": 2.50, "x": 1},
+    {"id": "false", "v": False},
+    {"id": "true", "v": True},
+    {"id": "array", "v": [1]},
+    {"id": "object", "v": {"a": 1}},
+]
+
+
+@pytest.mark.parametrize(("descending", "expected"), [
+    (False, ["null", "str-B", "str-b", "str-é", "num-2.5", "num-2.5-again", "num-10", "false",
+             "true", "array", "object", "missing"]),
+    (True, ["object", "array", "true", "false", "num-10", "num-2.5", "num-2.5-again", "str-é",
+            "str-b", "str-B", "null", "missing"]),  # ties keep insertion order; missing last
+])
+def test_ordering_by_data_path(store: Store, hat_id: str, descending: bool,
+                               expected: list[str]) -> None:
+    put(store, hat_id, *ORDER_DATA)
+    found = page(store, hat_id, order_by=("v",), descending=descending)
+    assert [d["id"] for d in found] == expected
+
+
+def test_ordering_by_nested_path_with_paging(store: Store, hat_id: str) -> None:
+    put(store, hat_id, *[{"m": {"n": (i * 7) % 10}} for i in range(10)], {"m": 5})
+    found = page(store, hat_id, order_by=("m", "n"), skip=2, take=3)
+    assert found == [{"m": {"n": 2}}, {"m": {"n": 3}}, {"m": {"n": 4}}]
+    last = page(store, hat_id, order_by=("m", "n"), skip=10)
+    assert last == [{"m": 5}]  # "m.n" missing (m is a number): last
+
+
+def test_hats_never_see_each_others_rows(store: Store) -> None:
+    a = hats.create_hat(store, "a.example.test", "owner", "pw-a").hat.hat_id
+    b = hats.create_hat(store, "b.example.test", "owner", "pw-b").hat.hat_id
+    [ra] = put(store, a, {"same": 1})
+    [rb] = put(store, b, {"same": 1})  # same data in another HAT: not a duplicate
+    assert store.get_record(b, ra) is None
+    with pytest.raises(RecordsMissing):
+        store.delete_records(b, [ra])
+    with pytest.raises(RecordsMissing):
+        store.link_records(b, "g", [ra, rb])
+    assert store.delete_endpoint(b, "ns/ep") == 1
+    assert page(store, a) == [{"same": 1}]
+    assert store.endpoints(b) == []
