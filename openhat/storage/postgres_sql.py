@@ -50,14 +50,11 @@ def filter_clause(field_filter: FieldFilter) -> tuple[str, list[Any]]:
     it (`@ == $v[*]` is true when @ equals any of the values). Longer: exactly that path.
     The comparison runs in lax mode: there an array under the key is unwrapped one level,
     and comparing a number with a string is simply false (strict mode makes the whole
-    predicate unknown as soon as one element of a mixed array is not a string). The type
-    test keeps lax mode from unwrapping a second level: `[["x"]]` does not match, as on
-    SQLite."""
+    predicate unknown as soon as one element of a mixed array is not a string)."""
     values = orjson.dumps({"v": list(field_filter.values)}).decode()
     if len(field_filter.path) == 1:
         key = _quote(field_filter.path[0])
-        path = (f'lax $.** ? (@.type() == "object").{key}'
-                ' ? (@.type() == "string" && @ == $v[*])')
+        path = f'lax $.** ? (@.type() == "object").{key} ? (@.type() == "string" && @ == $v[*])'
     else:
         path = json_path(field_filter.path) + " ? (@ == $v[*])"
     return "jsonb_path_exists(r.data, %s::jsonpath, %s::jsonb, true)", [path, values]
