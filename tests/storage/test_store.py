@@ -350,3 +350,15 @@ def test_text_that_copy_must_escape_round_trips(store: Store, hat_id: str) -> No
     element = NewElement(rec("ns/x", {"a": 1}), (rec("ns/y", {"b": odd}),), "group\t\\1")
     store.insert_elements(hat_id, [element], NOW)
     assert page(store, hat_id, "ns/y") == [{"b": odd}]
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_deep_pages_in_insertion_order(store: Store, hat_id: str, descending: bool) -> None:
+    """Far into an endpoint PostgreSQL finds where a page starts from the index alone:
+    the pages must be exactly OFFSET's, up to and past the end."""
+    put(store, hat_id, *[{"n": i} for i in range(2600)])
+    put(store, hat_id, *[{"n": i} for i in range(10)], endpoint="ns/other")
+    expected = list(range(2600))[::-1] if descending else list(range(2600))
+    for skip, take in ((999, 3), (1000, 5), (2000, 1000), (2598, 10), (2600, 5), (5000, 1)):
+        found = page(store, hat_id, skip=skip, take=take, descending=descending)
+        assert [d["n"] for d in found] == expected[skip:skip + take]
