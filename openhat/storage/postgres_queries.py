@@ -40,7 +40,7 @@ class PostgresQueries:
     def _read(self) -> AbstractContextManager[Connection]:
         raise NotImplementedError
 
-    def _write(self) -> AbstractContextManager[Connection]:
+    def _write(self, hat_id: str | None = None) -> AbstractContextManager[Connection]:
         raise NotImplementedError
 
     # --- queries -------------------------------------------------------------------------
@@ -102,7 +102,7 @@ class PostgresQueries:
 
     # --- combinators and bundles -----------------------------------------------------------
     def save_combinator(self, hat_id: str, name: str, queries: str, now: int) -> None:
-        with self._write() as conn:
+        with self._write(hat_id) as conn:
             conn.execute("INSERT INTO combinators VALUES (%s, %s, %s, %s) ON CONFLICT"
                          " (hat_id, name) DO UPDATE SET queries = excluded.queries,"
                          " updated_at = excluded.updated_at", (hat_id, name, queries, now))
@@ -114,7 +114,7 @@ class PostgresQueries:
         return str(row[0]) if row else None
 
     def save_bundle(self, hat_id: str, bundle_id: str, bundle: str, now: int) -> None:
-        with self._write() as conn:
+        with self._write(hat_id) as conn:
             _upsert_bundle(conn, hat_id, bundle_id, bundle, None, now)
 
     def bundle(self, hat_id: str, bundle_id: str) -> str | None:
@@ -126,7 +126,7 @@ class PostgresQueries:
     # --- data debits -------------------------------------------------------------------------
     def create_debit(self, hat_id: str, debit: DebitRow, permissions: DebitPermissions,
                      bundles: Sequence[tuple[str, str]]) -> None:
-        with self._write() as conn:
+        with self._write(hat_id) as conn:
             _lock_debits(conn, hat_id)
             if conn.execute("SELECT 1 FROM data_debits WHERE hat_id = %s AND debit_key = %s",
                             (hat_id, debit.debit_key)).fetchone():
@@ -145,7 +145,7 @@ class PostgresQueries:
     def add_debit_permissions(self, hat_id: str, debit_key: str,
                               permissions: DebitPermissions,
                               bundles: Sequence[tuple[str, str]], only_new_bundles: bool) -> None:
-        with self._write() as conn:
+        with self._write(hat_id) as conn:
             _lock_debits(conn, hat_id)
             if not conn.execute("SELECT 1 FROM data_debits WHERE hat_id = %s AND"
                                 " debit_key = %s", (hat_id, debit_key)).fetchone():
@@ -178,7 +178,7 @@ class PostgresQueries:
 
     def set_debit_permissions(self, hat_id: str, debit_key: str,
                               rows: Sequence[DebitPermissions]) -> None:
-        with self._write() as conn:
+        with self._write(hat_id) as conn:
             for r in rows:
                 conn.execute("UPDATE data_debit_permissions SET accepted = %s, canceled_at = %s,"
                              " cancel_at_period_end = %s WHERE hat_id = %s AND debit_key = %s"
@@ -188,7 +188,7 @@ class PostgresQueries:
 
     # --- users -------------------------------------------------------------------------------
     def grant_role(self, hat_id: str, user_id: str, role: str) -> None:
-        with self._write() as conn:
+        with self._write(hat_id) as conn:
             row = conn.execute("SELECT roles FROM users WHERE hat_id = %s AND user_id = %s"
                                " FOR UPDATE", (hat_id, user_id)).fetchone()
             if row is None:
