@@ -54,7 +54,7 @@ def filter_clause(field_filter: FieldFilter) -> tuple[str, list[Any]]:
     values = orjson.dumps({"v": list(field_filter.values)}).decode()
     if len(field_filter.path) == 1:
         key = _quote(field_filter.path[0])
-        path = f'lax $.** ? (@.type() == "object").{key} ? (@ == $v[*])'
+        path = f'lax $.** ? (@.type() == "object").{key} ? (@.type() == "string" && @ == $v[*])'
     else:
         path = json_path(field_filter.path) + " ? (@ == $v[*])"
     return "jsonb_path_exists(r.data, %s::jsonpath, %s::jsonb, true)", [path, values]

@@ -7,7 +7,7 @@ from starlette.routing import BaseRoute, Route
 from openhat.debits import parse_setup
 from openhat.models import parse_endpoint_data_list
 from openhat.web.context import any_user, hat_route
-from openhat.web.endpoints import auth, bundles, data, debits, system
+from openhat.web.endpoints import auth, bundles, data, debits, feed, system
 
 API_PREFIXES = ("/api/v2.6", "/api/v2", "/api/v2.0")
 
@@ -35,6 +35,10 @@ def data_routes(prefix: str) -> list[BaseRoute]:
               methods=["POST"]),
         *query_routes(prefix),
         *debit_routes(prefix),
+        Route(f"{prefix}/she/feed", hat_route(feed.get_feed, rule=feed.can_read_feed),
+              methods=["GET"]),
+        Route(f"{prefix}/she/feed/{{prefix:path}}",
+              hat_route(feed.get_feed, rule=feed.can_read_feed), methods=["GET"]),
     ]
 
 
