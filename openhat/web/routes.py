@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route
 
 from openhat.debits import parse_setup
+from openhat.legacy_debits import checked_request
 from openhat.models import parse_endpoint_data_list
 from openhat.web.context import any_user, hat_route
 from openhat.web.endpoints import auth, bundles, data, debits, feed, system
@@ -84,9 +85,11 @@ def debit_routes(prefix: str) -> list[BaseRoute]:
                   methods=["GET"]),
         ]
     return [
-        Route(one, hat_route(debits.legacy_create, rule=debits.can_create, body=True),
+        Route(one, hat_route(debits.legacy_create, rule=debits.can_create,
+                        body=checked_request),
               methods=["POST"]),
-        Route(one, hat_route(debits.legacy_update, rule=debits.can_use, body=True),
+        Route(one, hat_route(debits.legacy_update, rule=debits.can_use,
+                        body=checked_request),
               methods=["PUT"]),
         Route(one, hat_route(debits.legacy_get, rule=debits.can_use), methods=["GET"]),
         Route(base, hat_route(debits.legacy_list, rule=debits.can_manage), methods=["GET"]),
