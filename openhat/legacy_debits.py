@@ -65,6 +65,12 @@ def _parse(body: Any) -> DebitPermissions:
                             conditions[0] if conditions else None, False)
 
 
+def check_request(body: Any) -> None:
+    """Raises BadRequest unless `body` is a valid DataDebitRequest (application manifests
+    carry one as `permissions.dataRequired`)."""
+    _parse(body)
+
+
 def _bundles(body: dict[str, Any]) -> list[tuple[str, str]]:
     conditions = body.get("conditions")
     return debits.bundles_of((body["bundle"]["name"], body["bundle"]["bundle"]),
