@@ -11,6 +11,7 @@ import click
 import uvicorn
 
 from openhat import hats
+from openhat.cli_admin import COMMANDS
 from openhat.config import SETTINGS, Settings
 from openhat.storage import open_store
 from openhat.storage.base import Store
@@ -98,3 +99,7 @@ def migrate(database: str | None) -> None:
     store = open_migrated(settings.database)
     store.close()
     click.echo("Database is up to date.")
+
+
+for _command in COMMANDS:
+    main.add_command(_command)

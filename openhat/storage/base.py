@@ -184,9 +184,9 @@ class Store(ABC):
                      changed_at: int) -> None: ...
 
     # --- applications ------------------------------------------------------------------
-    # Applications registered on a HAT (applications.py), and two HAT-level operations that
-    # come with them: rotating the signing key, and the newest record time of an endpoint
-    # (an application's `mostRecentData`).
+    # Applications registered on a HAT (applications.py), and the HAT-level operations that
+    # come with them: rotating the signing key, finding the owner (for the CLI), and the
+    # newest record time of an endpoint (an application's `mostRecentData`).
     @abstractmethod
     def save_application(self, hat_id: str, application_id: str, manifest: str,
                          now: int) -> bool:
@@ -215,6 +215,10 @@ class Store(ABC):
         """Make `key` the HAT's signing key, atomically. Every other key of the HAT is
         retired at `now` (it verifies the tokens it signed until they expire) or, with
         `revoke`, revoked (every token it signed is refused)."""
+
+    @abstractmethod
+    def hat_owner(self, hat_id: str) -> User | None:
+        """The HAT's owner (the user holding the `owner` role), for `openhat owner`."""
 
     @abstractmethod
     def newest_record_time(self, hat_id: str, endpoint: str) -> int | None:

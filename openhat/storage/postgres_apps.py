@@ -10,8 +10,8 @@ from typing import Any
 
 import psycopg
 
-from openhat.storage.base import SigningKey, StoredApplication
-from openhat.storage.sqlite_apps import COLUMNS, application_row
+from openhat.storage.base import SigningKey, StoredApplication, User
+from openhat.storage.sqlite_apps import COLUMNS, USER_COLUMNS, application_row, user_row
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 
@@ -72,6 +72,13 @@ class PostgresApplications:
             conn.execute("INSERT INTO signing_keys VALUES (%s, %s, %s, %s, %s, %s, %s)",
                          (key.hat_id, key.kid, key.private_pem, key.public_pem, key.created_at,
                           key.retired_at, key.revoked))
+
+    def hat_owner(self, hat_id: str) -> User | None:
+        with self._read() as conn:
+            row = conn.execute(f"SELECT {USER_COLUMNS} FROM users WHERE hat_id = %s AND"
+                               " roles::jsonb ? 'owner' ORDER BY username COLLATE \"C\" LIMIT 1",
+                               (hat_id,)).fetchone()
+        return None if row is None else user_row(row)
 
     def newest_record_time(self, hat_id: str, endpoint: str) -> int | None:
         with self._read() as conn:

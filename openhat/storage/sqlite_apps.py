@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from openhat.storage.base import SigningKey, StoredApplication
+import orjson
+
+from openhat.storage.base import SigningKey, StoredApplication, User
 
 COLUMNS = "application_id, manifest, enabled, setup_version, added_at, updated_at"
 
@@ -18,6 +20,14 @@ COLUMNS = "application_id, manifest, enabled, setup_version, added_at, updated_a
 def application_row(row: Sequence[Any]) -> StoredApplication:
     """A StoredApplication from a row of `COLUMNS` (either backend)."""
     return StoredApplication(row[0], row[1], bool(row[2]), row[3], row[4], row[5])
+
+
+USER_COLUMNS = "hat_id, user_id, username, password_hash, roles, enabled, password_changed_at"
+
+
+def user_row(row: Sequence[Any]) -> User:
+    return User(row[0], row[1], row[2], row[3], tuple(orjson.loads(row[4])), bool(row[5]),
+                row[6])
 
 
 class SqliteApplications:
@@ -77,6 +87,13 @@ class SqliteApplications:
             conn.execute("INSERT INTO signing_keys VALUES (?, ?, ?, ?, ?, ?, ?)",
                          (key.hat_id, key.kid, key.private_pem, key.public_pem, key.created_at,
                           key.retired_at, int(key.revoked)))
+
+    def hat_owner(self, hat_id: str) -> User | None:
+        row = self._reader().execute(
+            f"SELECT {USER_COLUMNS} FROM users WHERE hat_id = ? AND EXISTS (SELECT 1 FROM"
+            " json_each(users.roles) WHERE value = 'owner') ORDER BY username LIMIT 1",
+            (hat_id,)).fetchone()
+        return None if row is None else user_row(row)
 
     def newest_record_time(self, hat_id: str, endpoint: str) -> int | None:
         row = self._reader().execute(
