@@ -37,6 +37,8 @@ class PasswordChange:
 
 def weakness(password: str) -> list[str] | None:
     """None when `password` is strong enough, else zxcvbn's advice (possibly empty)."""
+    if not password:  # zxcvbn fails on the empty string (found by the fuzz tests)
+        return ["Choose a password"]
     result = zxcvbn.zxcvbn(password[:SCORED_LENGTH])
     if int(result["score"]) >= MIN_SCORE:
         return None

@@ -7,6 +7,7 @@ from starlette.routing import BaseRoute, Route
 from openhat.debits import parse_setup
 from openhat.models import parse_endpoint_data_list
 from openhat.passwords import parse_change
+from openhat.web import openapi
 from openhat.web.context import any_user, hat_route
 from openhat.web.endpoints import applications, auth, bundles, data, debits, owner, system
 
@@ -140,6 +141,7 @@ def routes() -> list[BaseRoute]:
         Route("/healthz", system.healthz, methods=["GET"]),
         Route("/api/v2.6/healthz", system.healthz, methods=["GET"]),
         Route("/api/v2.6/version", system.version, methods=["GET"]),
+        Route(openapi.PATH, openapi.openapi_json, methods=["GET"]),
         Route("/api/v2.6/data-record/{record_id}",
               hat_route(data.get_record, rule=any_user), methods=["GET"]),
     ]

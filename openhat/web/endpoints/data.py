@@ -21,6 +21,7 @@ from openhat.web.context import TOKEN_FIELD, Call
 from openhat.web.responses import JsonResponse, message
 
 PAGING_PARAMS = {"orderBy", "ordering", "skip", "take"}
+MAX_INT = 2**31 - 1
 
 
 def path_endpoint(request: Request) -> str:
@@ -39,6 +40,8 @@ def int_param(request: Request, name: str, default: int) -> int:
         return default
     try:
         value = int(raw)
+        if value > MAX_INT:  # the original's parameters are 32-bit Ints (found by fuzzing:
+            raise ValueError  # larger values overflowed the database's integers)
     except ValueError:
         raise BadRequest(f'Cannot parse parameter {name} as Int: For input string: "{raw}"') \
             from None
