@@ -44,6 +44,7 @@ class Op:
     tag: str
     returns: Schema | None = None  # the success body
     ok: int = 200
+    also_ok: tuple[int, ...] = ()  # other success statuses, with the same body
     auth: bool = True
     body: Schema | None = None
     params: tuple[Param, ...] = ()
@@ -186,7 +187,8 @@ def application_ops(prefix: str) -> list[Op]:
         Op("GET", f"{one}/hmi", "An application's manifest", tag, ref("Application"),
            auth=False),
         Op("POST", base, "Register an application from its manifest (openhat)", tag, app,
-           ok=201, body=ref("Application"), description="200 when it replaces a manifest."),
+           ok=201, also_ok=(200,), body=ref("Application"),
+           description="201 for a new application, 200 when it replaces a manifest."),
         Op("DELETE", one, "Remove an application (openhat)", tag, MESSAGE),
     ]
 

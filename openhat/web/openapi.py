@@ -47,7 +47,7 @@ def _responses(op: Op) -> dict[str, Any]:
     if op.auth:
         success["headers"] = {TOKEN_HEADER: {"description": "The caller's token, refreshed",
                                              "schema": {"type": "string"}}}
-    out: dict[str, Any] = {str(op.ok): success}
+    out: dict[str, Any] = {str(status): success for status in (op.ok, *op.also_ok)}
     for status in op.error_statuses():
         out[str(status)] = {"description": ERROR_TITLES[status],
                             "content": {"application/json": {"schema": ref("Error")}}}

@@ -247,6 +247,7 @@ ROWS: list[Row] = [
     row("GET", "/healthz", PUBLIC),
     row("GET", "/api/v2.6/healthz", PUBLIC),
     row("GET", "/api/v2.6/version", PUBLIC),
+    row("GET", "/api/v2.6/openapi.json", PUBLIC),
     row("GET", "/api/v2.6/data-record/{record_id}", "namespaceread:rumpel",
         make=lambda w: (f"/api/v2.6/data-record/{w.records[0]}", None)),
     *data_rows("/api/v2.6"),
