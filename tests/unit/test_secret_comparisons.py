@@ -30,11 +30,12 @@ def names(node: ast.AST) -> list[str]:
 def secret_comparisons(source: str) -> list[int]:
     lines = []
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Compare) and any(
+        if not isinstance(node, ast.Compare) or not any(
                 isinstance(op, ast.Eq | ast.NotEq) for op in node.ops):
-            if any(SECRET.search(name) for side in (node.left, *node.comparators)
-                   for name in names(side)):
-                lines.append(node.lineno)
+            continue
+        if any(SECRET.search(name) for side in (node.left, *node.comparators)
+               for name in names(side)):
+            lines.append(node.lineno)
     return lines
 
 
