@@ -15,8 +15,9 @@ from typing import Any
 import click
 import orjson
 
-from openhat import applications, hats, keys, passwords, users
+from openhat import applications, keys, passwords, users
 from openhat.config import Settings
+from openhat.directory import HatDirectory, LocatedHat
 from openhat.errors import HatError
 from openhat.storage import open_store
 from openhat.storage.base import Hat, Store
@@ -31,32 +32,36 @@ def hat_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 @contextmanager
 def hat_store(database: str | None, domain: str | None) -> Iterator[tuple[Store, Hat]]:
-    """The migrated store and the HAT a command acts on; a usage error when it is unclear."""
+    """The store holding the HAT a command acts on (the home database's, or the one the
+    HAT directory points at), and that HAT; a usage error when it is unclear."""
     try:
         settings = Settings.load({"database": database})
-        store = open_store(settings.database)
+        home = open_store(settings.database)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
+    directory = HatDirectory(home, settings.database)
     try:
-        store.migrate()
-        yield store, pick_hat(store, domain)
+        home.migrate()
+        found = pick_hat(directory, domain)
+        yield found.store, found.hat
     finally:
-        store.close()
+        directory.close()
+        home.close()
 
 
-def pick_hat(store: Store, domain: str | None) -> Hat:
+def pick_hat(directory: HatDirectory, domain: str | None) -> LocatedHat:
     if domain:
-        hat = store.hat_by_domain(hats.normalise_domain(domain))
-        if hat is None:
-            raise click.UsageError(f"no HAT with domain {domain!r} in this database")
-        return hat
-    found = store.list_hats()
-    if len(found) == 1:
-        return found[0]
-    if not found:
+        found = directory.locate(domain)
+        if found is None:
+            raise click.UsageError(f"no HAT with domain {domain!r} in this deployment")
+        return found
+    located = directory.all_hats()
+    if len(located) == 1:
+        return located[0]
+    if not located:
         raise click.UsageError("the database holds no HAT yet (run `openhat serve` once)")
-    raise click.UsageError("the database holds several HATs; choose one with --domain: "
-                           + ", ".join(h.domain for h in found))
+    raise click.UsageError("the deployment holds several HATs; choose one with --domain: "
+                           + ", ".join(h.hat.domain for h in located))
 
 
 def fail_on(exc: HatError) -> click.ClickException:

@@ -90,6 +90,13 @@ class UnsupportedMediaType(FrameworkError):
     title = "Unsupported Media Type"
 
 
+class ServiceUnavailable(FrameworkError):
+    """The HAT cannot answer now but will shortly (it is being moved between databases)."""
+
+    status = 503
+    title = "Service Unavailable"
+
+
 class InternalError(FrameworkError):
     status = 500
     title = "Internal Server error"

@@ -39,10 +39,11 @@ def ensure_default_hat(store: Store, domain: str, owner: str, password: str) -> 
     """On `serve`: create the HAT on an empty database; with exactly one HAT, keep its domain
     equal to the configured public address (it is the tokens' `iss`). Returns the new HAT."""
     hats = store.list_hats()
-    if not hats:
+    elsewhere = store.directory()  # HATs of this deployment in other databases
+    if not hats and not elsewhere:
         return create_hat(store, domain, owner, password or None)
     domain = normalise_domain(domain)
-    if len(hats) == 1 and hats[0].domain != domain:
+    if len(hats) == 1 and not elsewhere and hats[0].domain != domain:
         store.rename_hat(hats[0].hat_id, domain)
     return None
 

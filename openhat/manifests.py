@@ -162,7 +162,7 @@ def _dependencies(value: Any, errors: Errors) -> tuple[str, ...]:
 def _check_debit_request(value: Any, errors: Errors) -> None:
     """permissions.dataRequired is the v2 DataDebitRequest the app's data debit is made of."""
     try:
-        legacy_debits.check_request(value)
+        legacy_debits.checked_request(value)
     except BadRequest as exc:
         problems = exc.body["message"]
         for key, found in problems.items() if isinstance(problems, dict) else ():

@@ -25,7 +25,7 @@ A: dict[str, Any] = {
 # "simpleJson2"
 B: dict[str, Any] = {
     "field": "value2",
-    "date": 1492799047,
+    "date": 1492799048,  # the service spec's value (the controller spec has ...047)
     "date_iso": "2017-04-21T18:24:07+00:00",
     "anotherField": "anotherFieldDifferentValue",
     "object": OBJECT,

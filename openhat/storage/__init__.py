@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 from openhat.storage.base import Store
+
+
+def redact_url(url: str) -> str:
+    """The database URL without its password, for listings and messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
 def open_store(url: str) -> Store:

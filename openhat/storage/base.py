@@ -36,6 +36,12 @@ class HatExists(StorageError):
     """A HAT with that domain already exists."""
 
 
+class HatUnavailable(StorageError):
+    """The HAT's rows are not (or no longer) in this database: it was moved to another
+    database, or removed, while the request was on its way. Asking again finds it where it
+    is now (or not at all)."""
+
+
 class UserExists(StorageError):
     """The HAT already has a user with that name."""
 
@@ -45,6 +51,16 @@ class Hat:
     hat_id: str
     domain: str
     created_at: int  # unix milliseconds
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    """A HAT whose rows live in another database than the home database (see
+    openhat.directory): the home database's directory maps its domain to that database."""
+
+    domain: str
+    hat_id: str
+    database_url: str
 
 
 @dataclass(frozen=True)
@@ -164,6 +180,21 @@ class Store(ABC):
     @abstractmethod
     def delete_hat(self, hat_id: str) -> None:
         """Remove the HAT and every row that belongs to it."""
+
+    # --- the HAT directory (used in the home database only) ------------------------------
+    @abstractmethod
+    def directory(self) -> list[DirectoryEntry]:
+        """Every HAT this (home) database knows to live elsewhere, by domain."""
+
+    @abstractmethod
+    def directory_entry(self, domain: str) -> DirectoryEntry | None: ...
+
+    @abstractmethod
+    def set_directory_entry(self, entry: DirectoryEntry) -> None:
+        """Point a domain at a database (replacing what the domain pointed at)."""
+
+    @abstractmethod
+    def remove_directory_entry(self, domain: str) -> None: ...
 
     @abstractmethod
     def signing_keys(self, hat_id: str) -> list[SigningKey]:

@@ -1,7 +1,7 @@
 """The PostgreSQL store's share of endpoint queries, combinators, bundles and data debits.
 
-A mixin of PostgresStore, kept apart from the records code (as `sqlite_queries` is for
-SQLite); the SQL text of queries is built in `postgres_query`.
+A mixin of PostgresStore (mirror of `sqlite_queries`); the SQL of queries is built in
+`postgres_query`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 import psycopg
 
-from openhat.storage import postgres_query
+from openhat.storage import postgres_query, query_indexes
 from openhat.storage.base import (
     BundleExists,
     Debit,
@@ -22,7 +22,7 @@ from openhat.storage.base import (
     DebitPermissions,
     DebitRow,
 )
-from openhat.storage.query import EndpointSelect, LinkedRecord, PageQuery, QueriedRecord
+from openhat.storage.query import EndpointSelect, LinkedRecord, PageQuery, Path, QueriedRecord
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 
@@ -31,7 +31,7 @@ _PERMISSION_COLUMNS = ("permissions_id, created_at, purpose, start_at, period_ms
                        " accepted")
 _DEBIT_COLUMNS = ("debit_key, created_at, client_name, client_url, client_logo_url,"
                   " client_callback_url, application_id, description, legacy, client_user_id")
-_LINKS_CHUNK = 5000
+_LINKS_CHUNK = 5000  # main record ids per links query
 
 
 class PostgresQueries:
@@ -40,11 +40,50 @@ class PostgresQueries:
     def _read(self) -> AbstractContextManager[Connection]:
         raise NotImplementedError
 
-    def _write(self) -> AbstractContextManager[Connection]:
+    def _write(self, hat_id: str | None = None) -> AbstractContextManager[Connection]:
         raise NotImplementedError
 
     # --- queries -------------------------------------------------------------------------
+    order_index_threshold = query_indexes.DEFAULT_THRESHOLD
+    order_index_background = True
+    _order_indexes: query_indexes.OrderIndexes | None = None
+
+    def order_indexes(self) -> query_indexes.OrderIndexes:
+        """The order-index policy of this store (storage/query_indexes.py)."""
+        if self._order_indexes is None:
+            self._order_indexes = query_indexes.OrderIndexes(
+                self._index_exists, self._endpoint_holds, self._create_order_index,
+                self.order_index_threshold, self.order_index_background)
+        return self._order_indexes
+
+    def _index_exists(self, name: str) -> bool:
+        """True for a usable index; an invalid one (a failed concurrent build) is dropped."""
+        with self._read() as conn:
+            row = conn.execute("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON"
+                               " c.oid = i.indexrelid WHERE c.relname = %s AND"
+                               " c.relnamespace = current_schema()::regnamespace",
+                               (name,)).fetchone()
+            if row is not None and not row[0]:
+                conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}".encode())
+                return False
+        return row is not None
+
+    def _endpoint_holds(self, hat_id: str, endpoint: str, count: int) -> bool:
+        with self._read() as conn:
+            row = conn.execute("SELECT count(*) FROM (SELECT 1 FROM records WHERE hat_id = %s"
+                               " AND endpoint = %s LIMIT %s) s", (hat_id, endpoint, count)
+                               ).fetchone()
+        return row is not None and int(row[0]) >= count
+
+    def _create_order_index(self, name: str, endpoint: str, path: Path,
+                            descending: bool) -> None:
+        sql = postgres_query.order_index_sql(name, endpoint, path, descending)
+        with self._read() as conn:  # autocommit: CONCURRENTLY cannot run in a transaction
+            conn.execute(sql.replace("%%", "%").encode())
+            conn.execute(b"ANALYZE records")  # statistics for the new expressions
+
     def query_page(self, hat_id: str, query: PageQuery) -> list[QueriedRecord]:
+        self.order_indexes().consider(hat_id, query)
         sql, params = postgres_query.page_sql(hat_id, query)
         with self._read() as conn:
             rows = conn.execute(sql.encode(), params).fetchall()
@@ -63,9 +102,9 @@ class PostgresQueries:
 
     # --- combinators and bundles -----------------------------------------------------------
     def save_combinator(self, hat_id: str, name: str, queries: str, now: int) -> None:
-        with self._write() as conn:
-            conn.execute("INSERT INTO combinators VALUES (%s, %s, %s, %s)"
-                         " ON CONFLICT (hat_id, name) DO UPDATE SET queries = excluded.queries,"
+        with self._write(hat_id) as conn:
+            conn.execute("INSERT INTO combinators VALUES (%s, %s, %s, %s) ON CONFLICT"
+                         " (hat_id, name) DO UPDATE SET queries = excluded.queries,"
                          " updated_at = excluded.updated_at", (hat_id, name, queries, now))
 
     def combinator(self, hat_id: str, name: str) -> str | None:
@@ -75,7 +114,7 @@ class PostgresQueries:
         return str(row[0]) if row else None
 
     def save_bundle(self, hat_id: str, bundle_id: str, bundle: str, now: int) -> None:
-        with self._write() as conn:
+        with self._write(hat_id) as conn:
             _upsert_bundle(conn, hat_id, bundle_id, bundle, None, now)
 
     def bundle(self, hat_id: str, bundle_id: str) -> str | None:
@@ -87,7 +126,7 @@ class PostgresQueries:
     # --- data debits -------------------------------------------------------------------------
     def create_debit(self, hat_id: str, debit: DebitRow, permissions: DebitPermissions,
                      bundles: Sequence[tuple[str, str]]) -> None:
-        with self._write() as conn:
+        with self._write(hat_id) as conn:
             _lock_debits(conn, hat_id)
             if conn.execute("SELECT 1 FROM data_debits WHERE hat_id = %s AND debit_key = %s",
                             (hat_id, debit.debit_key)).fetchone():
@@ -106,7 +145,7 @@ class PostgresQueries:
     def add_debit_permissions(self, hat_id: str, debit_key: str,
                               permissions: DebitPermissions,
                               bundles: Sequence[tuple[str, str]], only_new_bundles: bool) -> None:
-        with self._write() as conn:
+        with self._write(hat_id) as conn:
             _lock_debits(conn, hat_id)
             if not conn.execute("SELECT 1 FROM data_debits WHERE hat_id = %s AND"
                                 " debit_key = %s", (hat_id, debit_key)).fetchone():
@@ -134,23 +173,22 @@ class PostgresQueries:
             for row in conn.execute(f"SELECT debit_key, {_PERMISSION_COLUMNS} FROM"
                                     f" data_debit_permissions WHERE {where} ORDER BY"
                                     " permissions_id", args):
-                permissions.setdefault(row[0], []).append(DebitPermissions(*row[1:]))
-        return [Debit(DebitRow(*row), tuple(permissions.get(row[0], ()))) for row in rows]
+                permissions.setdefault(row[0], []).append(_permissions(row[1:]))
+        return [Debit(_debit_row(row), tuple(permissions.get(row[0], ()))) for row in rows]
 
     def set_debit_permissions(self, hat_id: str, debit_key: str,
                               rows: Sequence[DebitPermissions]) -> None:
-        if not rows:
-            return
-        with self._write() as conn, conn.cursor() as cur:
-            cur.executemany("UPDATE data_debit_permissions SET accepted = %s, canceled_at = %s,"
-                            " cancel_at_period_end = %s WHERE hat_id = %s AND debit_key = %s AND"
-                            " permissions_id = %s",
-                            [(r.accepted, r.canceled_at, r.cancel_at_period_end, hat_id,
-                              debit_key, r.permissions_id) for r in rows])
+        with self._write(hat_id) as conn:
+            for r in rows:
+                conn.execute("UPDATE data_debit_permissions SET accepted = %s, canceled_at = %s,"
+                             " cancel_at_period_end = %s WHERE hat_id = %s AND debit_key = %s"
+                             " AND permissions_id = %s",
+                             (r.accepted, r.canceled_at, r.cancel_at_period_end, hat_id,
+                              debit_key, r.permissions_id))
 
     # --- users -------------------------------------------------------------------------------
     def grant_role(self, hat_id: str, user_id: str, role: str) -> None:
-        with self._write() as conn:
+        with self._write(hat_id) as conn:
             row = conn.execute("SELECT roles FROM users WHERE hat_id = %s AND user_id = %s"
                                " FOR UPDATE", (hat_id, user_id)).fetchone()
             if row is None:
@@ -162,15 +200,21 @@ class PostgresQueries:
 
 
 def _lock_debits(conn: Connection, hat_id: str) -> None:
-    """Serialise debit and bundle changes of one HAT (SQLite's single writer does this for
-    free): the existence checks below and the writes after them must not interleave."""
-    conn.execute("SELECT pg_advisory_xact_lock(hashtext('openhat.debits'), hashtext(%s))",
-                 (hat_id,))
+    """Serialise debit writes of one HAT, so two creations cannot both find a key free."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext('openhat.debits.' || %s))", (hat_id,))
 
 
-def _bundle_owner(conn: Connection, hat_id: str,
-                  bundle_id: str) -> tuple[str | None] | None:
-    """None when no such bundle, else (the debit it belongs to, or None)."""
+def _debit_row(row: Sequence[Any]) -> DebitRow:
+    return DebitRow(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
+                    bool(row[8]), row[9])
+
+
+def _permissions(row: Sequence[Any]) -> DebitPermissions:
+    return DebitPermissions(row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6],
+                            row[7], row[8], row[9], bool(row[10]))
+
+
+def _bundle_owner(conn: Connection, hat_id: str, bundle_id: str) -> tuple[str | None] | None:
     row = conn.execute("SELECT debit_key FROM bundles WHERE hat_id = %s AND bundle_id = %s",
                        (hat_id, bundle_id)).fetchone()
     return (row[0],) if row else None
@@ -178,14 +222,15 @@ def _bundle_owner(conn: Connection, hat_id: str,
 
 def _upsert_bundle(conn: Connection, hat_id: str, bundle_id: str, bundle: str,
                    debit_key: str | None, now: int) -> None:
-    conn.execute("INSERT INTO bundles VALUES (%s, %s, %s, %s, %s) ON CONFLICT (hat_id, bundle_id)"
-                 " DO UPDATE SET bundle = excluded.bundle, updated_at = excluded.updated_at,"
+    conn.execute("INSERT INTO bundles VALUES (%s, %s, %s, %s, %s) ON CONFLICT"
+                 " (hat_id, bundle_id) DO UPDATE SET bundle = excluded.bundle,"
+                 " updated_at = excluded.updated_at,"
                  " debit_key = coalesce(excluded.debit_key, bundles.debit_key)",
                  (hat_id, bundle_id, bundle, debit_key, now))
 
 
-def _store_permissions(conn: Connection, hat_id: str, debit_key: str,
-                       p: DebitPermissions, bundles: Sequence[tuple[str, str]]) -> None:
+def _store_permissions(conn: Connection, hat_id: str, debit_key: str, p: DebitPermissions,
+                       bundles: Sequence[tuple[str, str]]) -> None:
     for bundle_id, bundle in bundles:
         _upsert_bundle(conn, hat_id, bundle_id, bundle, debit_key, p.created_at)
     conn.execute("INSERT INTO data_debit_permissions (hat_id, debit_key, created_at, purpose,"

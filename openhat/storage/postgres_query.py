@@ -1,42 +1,55 @@
-"""SQL for endpoint queries on PostgreSQL: filters, the cross-endpoint sorted page, and links.
+"""SQL for endpoint queries on PostgreSQL: the same plans as `sqlite_query`, in jsonb.
 
-The semantics are fixed in `storage.query` and were written from jsonb's own: a path is
-`data #> '{...}'` (a digit-only key indexes an array), `contains` is `@>`, `in` is `<@`,
-`find` is `to_tsvector('english', ...) @@ plainto_tsquery('english', ...)`. What jsonb does
-not give directly is spelt out here: the ordering compares strings byte-wise (`COLLATE "C"`,
-as SQLite does) and lets arrays and objects tie; dates that are not ISO-8601 in the accepted
-forms are no dates (`hat_iso_timestamp`, migrations/postgres/030_queries.sql).
+Filters use jsonb's own operators (`@>`, `<@`, `to_tsvector('english', ...)`) and the
+functions of migration 030 for dates; the ordering is spelled out by type (see
+storage.query) rather than left to jsonb's comparison, so that strings sort byte-wise
+whatever the database collation, exactly as on SQLite.
 
-Every value, path included, is a bound parameter; only HAT-independent SQL text is built.
+As on SQLite, paths, the HAT and the endpoint are SQL literals so that the sort expressions
+match expression indexes (and partial-index predicates); values are bound parameters.
+Literals double `%`, which psycopg would otherwise read as a placeholder.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
 from psycopg.types.json import Jsonb
 
-# The accepted ISO-8601 forms (jsonsem.ISO_PATTERN) as a POSIX regular expression.
-from openhat.storage.jsonsem import ISO_PATTERN
-from openhat.storage.query import EndpointSelect, Filter, PageQuery
-
-_RANK = ("(CASE jsonb_typeof({v}) WHEN 'null' THEN 1 WHEN 'string' THEN 2 WHEN 'number' THEN 3"
-         " WHEN 'boolean' THEN 4 WHEN 'array' THEN 5 WHEN 'object' THEN 6 END)")
-_TYPE_OF_RANK = {1: "null", 2: "string", 3: "number", 4: "boolean"}
-# The years 1..9999 that a date part can be taken of (jsonsem.from_unix).
-_MIN_SECONDS = -62_135_596_800
-_MAX_SECONDS = 253_402_300_799
+from openhat.storage.query import EndpointSelect, Filter, PageQuery, Path
 
 
-def sort_keys(v: str) -> list[str]:
-    """The ordering of storage.query for the value expression `v`: missing last, then type
-    rank, then the value (strings byte-wise; numbers and booleans as jsonb orders them;
-    arrays and objects tie)."""
-    return [f"({v}) IS NULL", _RANK.format(v=v),
-            f"(CASE jsonb_typeof({v}) WHEN 'string' THEN {v} #>> '{{}}' END) COLLATE \"C\"",
-            f"(CASE WHEN jsonb_typeof({v}) IN ('number', 'boolean') THEN {v} END)"]
+def lit(text: str) -> str:
+    return "'" + text.replace("'", "''").replace("%", "%%") + "'"
+
+
+def path_value(path: Path, data: str = "data") -> str:
+    """`data #> '{"a","0"}'`: a digit key indexes an array or names an object key."""
+    return f"({data} #> {lit('{' + ','.join(chr(34) + k + chr(34) for k in path) + '}')})"
+
+
+def _rank(v: str) -> str:
+    return (f"CASE jsonb_typeof({v}) WHEN 'null' THEN 1 WHEN 'string' THEN 2 WHEN 'number'"
+            f" THEN 3 WHEN 'boolean' THEN 4 WHEN 'array' THEN 5 WHEN 'object' THEN 6 END")
+
+
+def _number(v: str) -> str:
+    return f"CASE WHEN jsonb_typeof({v}) = 'number' THEN ({v})::numeric END"
+
+
+def _text(v: str) -> str:
+    return f"(CASE WHEN jsonb_typeof({v}) = 'string' THEN {v} #>> '{{}}' END) COLLATE \"C\""
+
+
+def _boolean(v: str) -> str:
+    return f"CASE WHEN jsonb_typeof({v}) = 'boolean' THEN ({v})::boolean END"
+
+
+def sort_keys(path: Path, data: str = "data") -> list[str]:
+    """Missing last, type rank, then the value of that type."""
+    v = path_value(path, data)
+    return [f"({v} IS NULL)", _rank(v), _number(v), _text(v), _boolean(v)]
 
 
 def _scalar_rank(value: Any) -> int:
@@ -44,126 +57,71 @@ def _scalar_rank(value: Any) -> int:
         return 1
     if isinstance(value, bool):
         return 4
-    if isinstance(value, str):
-        return 2
-    return 3
-
-
-def _number(value: Any) -> Decimal:
-    """A JSON number as the exact decimal jsonb holds for it."""
-    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-
-
-Params = dict[str, Any]
-
-
-def bind(params: Params, value: Any, cast: str = "") -> str:
-    """A named placeholder for `value` (named, so an expression can repeat it)."""
-    name = f"p{len(params)}"
-    params[name] = value
-    return f"%({name})s{cast}"
+    return 2 if isinstance(value, str) else 3
 
 
 class FilterSql:
-    """Builds the WHERE fragment of one filter, collecting its bound parameters."""
+    """Builds the WHERE fragment of one filter; parameters are bound in text order."""
 
-    def __init__(self, data: str, params: Params) -> None:
+    def __init__(self, data: str, params: list[Any]) -> None:
         self.data = data
         self.params = params
 
     def bind(self, value: Any, cast: str = "") -> str:
-        return bind(self.params, value, cast)
+        self.params.append(value)
+        return f"%s{cast}"
 
-    def value_at(self, f: Filter) -> str:
-        return f"({self.data} #> {self.bind(list(f.path), '::text[]')})"
+    def value(self, f: Filter) -> str:
+        v = path_value(f.path, self.data)
+        part = lit(f.part or "")
+        if f.transform == "datetimeExtract":
+            return f"to_jsonb(openhat_date_part({part}, openhat_iso_time({v})))"
+        if f.transform == "timestampExtract":
+            return f"to_jsonb(openhat_date_part({part}, openhat_unix_time({v})))"
+        return v
 
     def build(self, f: Filter) -> str:
-        if f.transform in ("datetimeExtract", "timestampExtract"):
-            return self._on_number(f)
-        v = self.value_at(f)
+        v = self.value(f)
         if f.operator == "find":
             return (f"to_tsvector('english', {v}) @@ plainto_tsquery('english',"
                     f" {self.bind(f.search)})")
         if f.operator == "contains":
-            return f"{v} @> {self.bind(Jsonb(f.value))}"
+            return f"({v} @> {self.bind(Jsonb(f.value))})"
         if f.operator == "in":
-            return f"{v} <@ {self.bind(Jsonb(f.value))}"
-        return self._between(v, f)
+            return f"({v} <@ {self.bind(Jsonb(f.value))})"
+        return self._between(v, f.lower, f.upper)
 
-    def _between(self, v: str, f: Filter) -> str:
-        """Inclusive, comparing like the ordering (the bounds are scalars)."""
-        return f"({self._bound(v, f.lower, '>')} AND {self._bound(v, f.upper, '<')})"
+    def _between(self, v: str, lower: Any, upper: Any) -> str:
+        low, high = _scalar_rank(lower), _scalar_rank(upper)
+        if low == high == 2:
+            return (f"(jsonb_typeof({v}) = 'string' AND ({v} #>> '{{}}') COLLATE \"C\""
+                    f" BETWEEN {self.bind(lower)} AND {self.bind(upper)})")
+        if low == high == 3:  # CASE, not AND: SQL does not promise to test the type first
+            return (f"({_number(v)} BETWEEN {self.bind(lower, '::numeric')} AND"
+                    f" {self.bind(upper, '::numeric')})")
+        rank = f"({_rank(v)})"
+        low_sql = self._bound(v, rank, low, lower, ">")
+        return f"({low_sql} AND {self._bound(v, rank, high, upper, '<')})"
 
-    def _bound(self, v: str, bound: Any, side: str) -> str:
-        rank = _RANK.format(v=v)
-        bound_rank = _scalar_rank(bound)
-        if bound_rank == 1:  # null: every value of rank 1 equals it
+    def _bound(self, v: str, rank: str, bound_rank: int, bound: Any, side: str) -> str:
+        if bound_rank == 1:
             return f"{rank} {side}= 1"
-        if bound_rank == 2:
-            same = f"({v} #>> '{{}}') COLLATE \"C\" {side}= {self.bind(bound, '::text')}"
-        elif bound_rank == 3:
-            same = f"({v} #>> '{{}}')::numeric {side}= {self.bind(_number(bound), '::numeric')}"
-        else:
-            same = f"({v} #>> '{{}}')::boolean {side}= {self.bind(bool(bound), '::boolean')}"
-        return f"({rank} {side} {bound_rank} OR ({rank} = {bound_rank} AND {same}))"
-
-    def _on_number(self, f: Filter) -> str:
-        """Filters on a date part: the field becomes a number (or nothing)."""
-        part = self.bind(f.part or "", "::text")
-        v = self.value_at(f)
-        if f.transform == "datetimeExtract":
-            moment = (f"(CASE WHEN jsonb_typeof({v}) = 'string' AND {v} #>> '{{}}' ~"
-                      f" {self.bind(ISO_PATTERN, '::text')} THEN hat_iso_timestamp({v} #>> '{{}}')"
-                      " END)")
-        else:
-            moment = (f"(CASE WHEN jsonb_typeof({v}) = 'number' AND ({v} #>> '{{}}')::numeric"
-                      f" BETWEEN {_MIN_SECONDS} AND {_MAX_SECONDS}"
-                      f" THEN to_timestamp(({v} #>> '{{}}')::float8) END)")
-        x = f"date_part({part}, {moment} AT TIME ZONE 'UTC')"
-        if f.operator == "between":
-            return (f"({self._number_bound(x, f.lower, '>')} AND"
-                    f" {self._number_bound(x, f.upper, '<')})")
-        # A number contains (or is in) an equal number; `in` also accepts an array member.
-        values = [f.value] if f.operator == "contains" or not isinstance(f.value, list) \
-            else f.value
-        numbers = [v for v in values if not isinstance(v, bool) and isinstance(v, (int, float))]
-        if not numbers:
-            return "FALSE"
-        return f"{x} = ANY({self.bind([float(n) for n in numbers], '::float8[]')})"
-
-    def _number_bound(self, x: str, bound: Any, side: str) -> str:
-        """A bound on a date part (a number, rank 3, when there is one)."""
-        bound_rank = _scalar_rank(bound)
-        if bound_rank == 3:
-            return f"{x} {side}= {self.bind(float(bound), '::float8')}"
-        passes = bound_rank < 3 if side == ">" else bound_rank > 3
-        return f"({x} IS NOT NULL AND {'TRUE' if passes else 'FALSE'})"
+        typed = {2: _text(v), 3: _number(v), 4: _boolean(v)}[bound_rank]
+        cast = {2: "::text", 3: "::numeric", 4: "::boolean"}[bound_rank]
+        return (f"({rank} {side} {bound_rank} OR ({rank} = {bound_rank} AND"
+                f" {typed} {side}= {self.bind(bound, cast)}))")
 
 
 def _select(hat_id: str, index: int, select: EndpointSelect, query: PageQuery,
-            params: Params, width: int) -> tuple[str, list[str]]:
-    """One endpoint's SELECT with its sort keys as columns k0.. (NULL-padded to `width`
-    when this endpoint has no order path)."""
+            params: list[Any]) -> tuple[str, list[str]]:
     builder = FilterSql("data", params)
-    where = [f"hat_id = {bind(params, hat_id)}", f"endpoint = {bind(params, select.endpoint)}"]
-    where += [builder.build(f) for f in select.filters]
-    keys: list[str] = []
-    if query.ordered and select.order_path is not None:
-        keys = sort_keys(f"(data #> {_literal_path(select.order_path)})")
-    elif width:
-        keys = ["TRUE", *["NULL"] * (width - 1)]  # no such field: last
+    where = [f"hat_id = {lit(hat_id)}", f"endpoint = {lit(select.endpoint)}",
+             *(builder.build(f) for f in select.filters)]
+    keys = sort_keys(select.order_path) if query.ordered and select.order_path is not None \
+        else []
     columns = ", ".join([f"{index} AS q", "seq", "record_id", "endpoint", "data::text AS data",
                          *(f"{k} AS k{i}" for i, k in enumerate(keys))])
     return f"SELECT {columns} FROM records WHERE {' AND '.join(where)}", keys
-
-
-def _literal_path(path: Sequence[str]) -> str:
-    """A path as a text[] literal. Written into the SQL (not bound) so that an expression
-    index on the same `data #> '{...}'` can serve the sort; each element is quoted, and `%`
-    doubled for psycopg's placeholder syntax."""
-    elements = ",".join('"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
-                        for key in path)
-    return "'{" + elements.replace("'", "''").replace("%", "%%") + "}'::text[]"
 
 
 def _order(keys: Sequence[str], descending: bool, tail: str) -> str:
@@ -174,37 +132,45 @@ def _order(keys: Sequence[str], descending: bool, tail: str) -> str:
     return ", ".join(terms + ([tail] if tail else []))
 
 
-def page_sql(hat_id: str, query: PageQuery) -> tuple[str, Params]:
-    """The sorted, paged union of the query's endpoint selections."""
-    params: Params = {}
-    limit = "" if query.take is None else f" LIMIT {int(query.take)}"
-    offset = f" OFFSET {int(query.skip)}" if query.skip else ""
-    width = 4 if query.ordered and any(s.order_path is not None for s in query.selects) else 0
+def page_sql(hat_id: str, query: PageQuery) -> tuple[str, list[Any]]:
+    params: list[Any] = []
+    limit = f" OFFSET {query.skip}" if query.take is None else \
+        f" LIMIT {query.take} OFFSET {query.skip}"
     if len(query.selects) == 1:
-        sql, keys = _select(hat_id, 0, query.selects[0], query, params, width)
-        return f"{sql} ORDER BY {_order(keys, query.descending, '')}{limit}{offset}", params
-    branch_limit = "" if query.take is None else f" LIMIT {int(query.skip + query.take)}"
+        sql, keys = _select(hat_id, 0, query.selects[0], query, params)
+        return f"{sql} ORDER BY {_order(keys, query.descending, '')}{limit}", params
+    branch_limit = "" if query.take is None else f" LIMIT {query.skip + query.take}"
     branches = []
+    width = 0
     for index, select in enumerate(query.selects):
-        sql, keys = _select(hat_id, index, select, query, params, width)
+        sql, keys = _select(hat_id, index, select, query, params)
+        width = len(keys)
         branches.append(f"({sql} ORDER BY {_order(keys, query.descending, '')}{branch_limit})")
     outer = [f"k{i}" for i in range(width)]
     return (" UNION ALL ".join(branches)
-            + f" ORDER BY {_order(outer, query.descending, 'q')}{limit}{offset}", params)
+            + f" ORDER BY {_order(outer, query.descending, 'q')}{limit}", params)
 
 
 def links_sql(hat_id: str, record_ids: Sequence[str],
-              select: EndpointSelect) -> tuple[str, Params]:
-    """Records of `select` sharing a link group with one of `record_ids` (never the record
-    itself), each once per main record, in insertion order."""
-    params: Params = {}
-    ids = bind(params, list(record_ids))
-    where = (f"m.hat_id = {bind(params, hat_id)} AND m.record_id = ANY({ids})"
-             f" AND r.endpoint = {bind(params, select.endpoint)}")
+              select: EndpointSelect) -> tuple[str, list[Any]]:
+    params: list[Any] = [list(record_ids)]
     builder = FilterSql("r.data", params)
     filters = "".join(f" AND {builder.build(f)}" for f in select.filters)
-    return ("SELECT DISTINCT m.record_id COLLATE \"C\", r.seq, r.record_id, r.endpoint,"
-            " r.data::text FROM record_links m JOIN record_links o ON o.hat_id = m.hat_id AND"
-            " o.group_id = m.group_id AND o.record_id <> m.record_id"
-            " JOIN records r ON r.hat_id = o.hat_id AND r.record_id = o.record_id"
-            f" WHERE {where}{filters} ORDER BY 1, r.seq", params)
+    return (f"SELECT DISTINCT m.record_id, r.seq, r.record_id, r.endpoint, r.data::text"
+            f" FROM record_links m JOIN record_links o ON o.hat_id = m.hat_id AND"
+            f" o.group_id = m.group_id AND o.record_id <> m.record_id"
+            f" JOIN records r ON r.hat_id = o.hat_id AND r.record_id = o.record_id"
+            f" WHERE m.hat_id = {lit(hat_id)} AND m.record_id = ANY(%s)"
+            f" AND r.endpoint = {lit(select.endpoint)}{filters}"
+            f" ORDER BY m.record_id, r.seq", params)
+
+
+def order_index_sql(name: str, endpoint: str, path: Path, descending: bool) -> str:
+    """The partial expression index that serves pages of `endpoint` sorted by `path`, built
+    without blocking writes."""
+    keys = sort_keys(path)
+    direction = " DESC" if descending else ""
+    columns = ", ".join(["hat_id", f"({keys[0]})", *(f"({k}){direction}" for k in keys[1:]),
+                         "seq"])
+    return (f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON records ({columns})"
+            f" WHERE endpoint = {lit(endpoint)}")

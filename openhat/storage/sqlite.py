@@ -24,6 +24,7 @@ import orjson
 
 from openhat.storage import sqlite_query, sqlite_sql
 from openhat.storage.base import (
+    DirectoryEntry,
     DuplicateRecord,
     Hat,
     HatExists,
@@ -172,6 +173,27 @@ class SqliteStore(SqliteApplications, SqliteQueries, Store):
         with self._write() as conn:
             for table in sqlite_sql.HAT_TABLES:
                 conn.execute(f"DELETE FROM {table} WHERE hat_id = ?", (hat_id,))
+
+    def directory(self) -> list[DirectoryEntry]:
+        rows = self._reader().execute("SELECT domain, hat_id, database_url FROM hat_directory"
+                                      " ORDER BY domain").fetchall()
+        return [DirectoryEntry(*row) for row in rows]
+
+    def directory_entry(self, domain: str) -> DirectoryEntry | None:
+        row = self._reader().execute("SELECT domain, hat_id, database_url FROM hat_directory"
+                                     " WHERE domain = ?", (domain,)).fetchone()
+        return DirectoryEntry(*row) if row else None
+
+    def set_directory_entry(self, entry: DirectoryEntry) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM hat_directory WHERE domain = ? OR hat_id = ?",
+                         (entry.domain, entry.hat_id))
+            conn.execute("INSERT INTO hat_directory VALUES (?, ?, ?, ?)",
+                         (entry.hat_id, entry.domain, entry.database_url, int(time.time())))
+
+    def remove_directory_entry(self, domain: str) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM hat_directory WHERE domain = ?", (domain,))
 
     def signing_keys(self, hat_id: str) -> list[SigningKey]:
         rows = self._reader().execute(

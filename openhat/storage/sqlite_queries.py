@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from openhat.storage import sqlite_query
+from openhat.storage import query_indexes, sqlite_query
 from openhat.storage.base import (
     BundleExists,
     Debit,
@@ -22,7 +22,7 @@ from openhat.storage.base import (
     DebitPermissions,
     DebitRow,
 )
-from openhat.storage.query import EndpointSelect, LinkedRecord, PageQuery, QueriedRecord
+from openhat.storage.query import EndpointSelect, LinkedRecord, PageQuery, Path, QueriedRecord
 
 _PERMISSION_COLUMNS = ("permissions_id, created_at, purpose, start_at, period_ms,"
                        " cancel_at_period_end, canceled_at, terms_url, bundle_id, conditions_id,"
@@ -41,7 +41,35 @@ class SqliteQueries:
         raise NotImplementedError
 
     # --- queries -------------------------------------------------------------------------
+    order_index_threshold = query_indexes.DEFAULT_THRESHOLD
+    order_index_background = True
+    _order_indexes: query_indexes.OrderIndexes | None = None
+
+    def order_indexes(self) -> query_indexes.OrderIndexes:
+        """The order-index policy of this store (storage/query_indexes.py)."""
+        if self._order_indexes is None:
+            self._order_indexes = query_indexes.OrderIndexes(
+                self._index_exists, self._endpoint_holds, self._create_order_index,
+                self.order_index_threshold, self.order_index_background)
+        return self._order_indexes
+
+    def _index_exists(self, name: str) -> bool:
+        return self._reader().execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND"
+                                      " name = ?", (name,)).fetchone() is not None
+
+    def _endpoint_holds(self, hat_id: str, endpoint: str, count: int) -> bool:
+        found: int = self._reader().execute(
+            "SELECT count(*) FROM (SELECT 1 FROM records WHERE hat_id = ? AND endpoint = ?"
+            " LIMIT ?)", (hat_id, endpoint, count)).fetchone()[0]
+        return found >= count
+
+    def _create_order_index(self, name: str, endpoint: str, path: Path,
+                            descending: bool) -> None:
+        with self._write() as conn:
+            conn.execute(sqlite_query.order_index_sql(name, endpoint, path, descending))
+
     def query_page(self, hat_id: str, query: PageQuery) -> list[QueriedRecord]:
+        self.order_indexes().consider(hat_id, query)
         sql, params = sqlite_query.page_sql(hat_id, query)
         return [QueriedRecord(row[0], row[2], row[3], row[4])
                 for row in self._reader().execute(sql, params)]

@@ -297,3 +297,12 @@ def links_sql(hat_id: str, record_ids: Sequence[str],
             f" WHERE m.hat_id = {lit(hat_id)} AND m.record_id IN ({marks})"
             f" AND r.endpoint = {lit(select.endpoint)}{filters}"
             f" ORDER BY m.record_id, r.seq", params)
+
+
+def order_index_sql(name: str, endpoint: str, path: Path, descending: bool) -> str:
+    """The partial expression index that serves pages of `endpoint` sorted by `path`."""
+    keys = sort_keys(path)
+    direction = " DESC" if descending else ""
+    columns = ", ".join(["hat_id", keys[0], *(f"{k}{direction}" for k in keys[1:]), "seq"])
+    return (f"CREATE INDEX IF NOT EXISTS {name} ON records ({columns})"
+            f" WHERE endpoint = {lit(endpoint)}")

@@ -115,6 +115,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        state.directory.close()
         if store is None:
             state.store.close()
 

@@ -15,18 +15,20 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from openhat import applications, hats, idempotency, tokens
+from openhat import applications, idempotency, tokens
 from openhat.config import Settings
+from openhat.directory import HatDirectory
 from openhat.errors import (
     Forbidden,
     NotAuthenticated,
     NotFound,
     PayloadTooLarge,
+    ServiceUnavailable,
     UnsupportedMediaType,
 )
 from openhat.models import parse_json
 from openhat.permissions import Principal, Role
-from openhat.storage.base import Hat, SigningKey, Store, User
+from openhat.storage.base import Hat, HatUnavailable, SigningKey, Store, User
 from openhat.web.ratelimit import TokenBuckets
 
 P = ParamSpec("P")
@@ -42,9 +44,13 @@ class AppState:
     """Shared by every request of one app instance."""
 
     settings: Settings
-    store: Store
+    store: Store  # the home database (see openhat.directory)
     lifetimes: tokens.Lifetimes
     login_buckets: TokenBuckets = field(default_factory=TokenBuckets)
+    directory: HatDirectory = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.directory = HatDirectory(self.store, self.settings.database)
 
 
 @dataclass
@@ -64,10 +70,12 @@ class Call:
     keys: list[SigningKey]
     body: Any = None
     caller: Caller | None = None
+    hat_store: Store | None = None  # the database this HAT lives in
 
     @property
     def store(self) -> Store:
-        return self.state.store
+        """The store holding this HAT's rows."""
+        return self.hat_store if self.hat_store is not None else self.state.store
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run blocking domain or storage work off the event loop."""
@@ -93,31 +101,41 @@ def hat_route(handler: Handler, *, rule: Rule | None = None,
 
     async def endpoint(request: Request) -> Response:
         state: AppState = request.app.state.openhat
-        hat, keys = await run_in_threadpool(_hat_and_keys, state.store, request)
-        raw = await read_body(request, state.settings) if body else b""
-        parsed = parse_json(raw) if body else None
-        if callable(body):
-            parsed = body(parsed)
-        call = Call(request, state, hat, keys, parsed)
-        if rule is not None:
-            call.caller = await run_in_threadpool(authenticate, call)
-            if not rule(call.caller.principal, request):
-                raise Forbidden()
-        key = request.headers.get(idempotency.HEADER)
-        if key is not None and request.method in WRITE_METHODS:
-            response = await idempotent(call, handler, key, raw)
-        else:
-            response = await handler(call)
-        # A handler that issues a new token for the caller (a password change) sets it.
-        if call.caller is not None and 200 <= response.status_code < 300 \
-                and TOKEN_FIELD not in response.headers:
-            response.headers[TOKEN_FIELD] = await run_in_threadpool(
-                tokens.refreshed, call.caller.claims, keys)
-        return response
+        try:
+            return await _handle(request, state, handler, rule, body)
+        except HatUnavailable:
+            # The HAT was moved (or removed) while this request ran; nothing was written.
+            raise ServiceUnavailable("HAT unavailable: it is being moved, retry") from None
 
     endpoint.__name__ = handler.__name__
     endpoint.__doc__ = handler.__doc__
     return endpoint
+
+
+async def _handle(request: Request, state: AppState, handler: Handler, rule: Rule | None,
+                  body: bool | BodyReader) -> Response:
+    """Everything hat_route does, for the HAT the request's Host names."""
+    store, hat, keys = await run_in_threadpool(_hat_and_keys, state.directory, request)
+    raw = await read_body(request, state.settings) if body else b""
+    parsed = parse_json(raw) if body else None
+    if callable(body):
+        parsed = body(parsed)
+    call = Call(request, state, hat, keys, parsed, hat_store=store)
+    if rule is not None:
+        call.caller = await run_in_threadpool(authenticate, call)
+        if not rule(call.caller.principal, request):
+            raise Forbidden()
+    key = request.headers.get(idempotency.HEADER)
+    if key is not None and request.method in WRITE_METHODS:
+        response = await idempotent(call, handler, key, raw)
+    else:
+        response = await handler(call)
+    # A handler that issues a new token for the caller (a password change) sets it.
+    if call.caller is not None and 200 <= response.status_code < 300 \
+            and TOKEN_FIELD not in response.headers:
+        response.headers[TOKEN_FIELD] = await run_in_threadpool(
+            tokens.refreshed, call.caller.claims, keys)
+    return response
 
 
 async def idempotent(call: Call, handler: Handler, key: str, raw: bytes) -> Response:
@@ -143,11 +161,12 @@ async def idempotent(call: Call, handler: Handler, key: str, raw: bytes) -> Resp
     return response
 
 
-def _hat_and_keys(store: Store, request: Request) -> tuple[Hat, list[SigningKey]]:
-    hat = hats.resolve(store, request.headers.get("host", ""))
-    if hat is None:
+def _hat_and_keys(directory: HatDirectory,
+                  request: Request) -> tuple[Store, Hat, list[SigningKey]]:
+    found = directory.resolve(request.headers.get("host", ""))
+    if found is None:
         raise NotFound("HAT unavailable")
-    return hat, store.signing_keys(hat.hat_id)
+    return found.store, found.hat, found.store.signing_keys(found.hat.hat_id)
 
 
 async def read_body(request: Request, settings: Settings) -> bytes:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route
 
 from openhat.debits import parse_setup
+from openhat.legacy_debits import checked_request
 from openhat.models import parse_endpoint_data_list
 from openhat.passwords import parse_change
 from openhat.web import openapi
 from openhat.web.context import any_user, hat_route
-from openhat.web.endpoints import applications, auth, bundles, data, debits, owner, system
+from openhat.web.endpoints import applications, auth, bundles, data, debits, feed, owner, system
 
 API_PREFIXES = ("/api/v2.6", "/api/v2", "/api/v2.0")
 
@@ -37,6 +38,10 @@ def data_routes(prefix: str) -> list[BaseRoute]:
               methods=["POST"]),
         *query_routes(prefix),
         *debit_routes(prefix),
+        Route(f"{prefix}/she/feed", hat_route(feed.get_feed, rule=feed.can_read_feed),
+              methods=["GET"]),
+        Route(f"{prefix}/she/feed/{{prefix:path}}",
+              hat_route(feed.get_feed, rule=feed.can_read_feed), methods=["GET"]),
         *application_routes(prefix),
     ]
 
@@ -112,9 +117,11 @@ def debit_routes(prefix: str) -> list[BaseRoute]:
                   methods=["GET"]),
         ]
     return [
-        Route(one, hat_route(debits.legacy_create, rule=debits.can_create, body=True),
+        Route(one, hat_route(debits.legacy_create, rule=debits.can_create,
+                        body=checked_request),
               methods=["POST"]),
-        Route(one, hat_route(debits.legacy_update, rule=debits.can_use, body=True),
+        Route(one, hat_route(debits.legacy_update, rule=debits.can_use,
+                        body=checked_request),
               methods=["PUT"]),
         Route(one, hat_route(debits.legacy_get, rule=debits.can_use), methods=["GET"]),
         Route(base, hat_route(debits.legacy_list, rule=debits.can_manage), methods=["GET"]),

@@ -1,4 +1,5 @@
-"""The original's test data (spec 7.1), shared by the ported RichData*/bundle/debit tests."""
+"""Helpers over the original's test data (spec 7.1, in tests/hat_fixtures.py) for the ported
+RichData*/bundle/debit tests: saving the samples and reading combinators."""
 
 from __future__ import annotations
 
@@ -6,44 +7,23 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-OBJECT: dict[str, Any] = {
-    "objectField": "objectFieldValue",
-    "objectFieldArray": ["objectFieldArray1", "objectFieldArray2", "objectFieldArray3"],
-    "objectFieldObjectArray": [
-        {"subObjectName": "subObject1", "subObjectName2": "subObject1-2"},
-        {"subObjectName": "subObject2", "subObjectName2": "subObject2-2"},
-    ],
-}
-A: dict[str, Any] = {
-    "field": "value", "date": 1492699047, "date_iso": "2017-04-20T14:37:27+00:00",
-    "anotherField": "anotherFieldValue", "object": OBJECT,
-}
-B: dict[str, Any] = {
-    "field": "value2", "date": 1492799048, "date_iso": "2017-04-21T18:24:07+00:00",
-    "anotherField": "anotherFieldDifferentValue", "object": OBJECT,
-}
-B_UPDATED: dict[str, Any] = {
-    "field": "value2", "date": 1492799048, "date_iso": "2017-04-21T18:24:07+00:00",
-    "anotherField": "aaa", "differentField": "new",
-}
-C: dict[str, Any] = {
-    "birthday": "01/01/1970", "age_range": {"min": 18},
-    "education": [
-        {"school": {"id": "12345678910", "name": "school name"}, "type": "High School",
-         "year": {"id": "12345678910", "name": "1972"}, "id": "12345678910"},
-        {"concentration": [{"id": "12345678910", "name": "Computer science"}],
-         "school": {"id": "12345678910", "name": "university name"}, "type": "Graduate School",
-         "year": {"id": "12345678910", "name": "1973"}, "id": "12345678910"},
-    ],
-    "email": "email@example.com", "hometown": {"id": "12345678910", "name": "london, uk"},
-    "locale": "en_GB", "id": "12345678910",
-}
-FRAG: dict[str, Any] = {"objectField": "objectFieldValue",
-                        "objectFieldObjectArray": OBJECT["objectFieldObjectArray"]}
-M1 = {"data.newField": "anotherField", "data.arrayField": "object.objectFieldArray",
-      "data.onemore": "object.education[1]"}
-M2 = {"data.newField": "hometown.name", "data.arrayField": "education",
-      "data.onemore": "education[0].type"}
+from tests.hat_fixtures import B_UPDATED, FRAG, M1, M2, OBJECT, A, B, C
+
+__all__ = [
+    "B_UPDATED",
+    "FRAG",
+    "M1",
+    "M2",
+    "OBJECT",
+    "A",
+    "B",
+    "C",
+    "combinator",
+    "new_field",
+    "save",
+    "save_linked_sample",
+    "save_sample",
+]
 
 API = "/api/v2.6"
 

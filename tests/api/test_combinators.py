@@ -263,3 +263,14 @@ def test_v2_prefix_serves_combinators(owner: TestClient) -> None:
     save_sample(owner)
     assert len(combinator(owner, [{"endpoint": "test/test"}], name="v2c")) == 2
     assert len(owner.get("/api/v2/combinator/v2c").json()) == 2
+
+
+def test_bodies_are_checked_before_the_token(client: TestClient) -> None:
+    """As the original's body parsers: a malformed body is a 400 even without a token."""
+    for path, body in (("/api/v2.6/combinator/c", {"not": "an array"}),
+                       ("/api/v2.6/data-bundle/b", [1]),
+                       ("/api/v2.6/data-debit/dd", {}),
+                       ("/api/v2/data-debit/dd", {})):
+        response = client.post(path, json=body)
+        assert response.status_code == 400, path
+        assert response.json()["error"] == "Bad Request"

@@ -200,3 +200,22 @@ def test_malformed_setup_requests(owner: TestClient, change: dict[str, Any], key
 def test_period_as_iso_duration(owner: TestClient) -> None:
     debit = create(owner, period="P1DT12H")
     assert debit["permissions"][0]["period"] == 36 * 3_600_000
+
+
+def test_the_hat_js_debit_calls(owner: TestClient) -> None:
+    """@dataswift/hat-js 0.5.0: getAll(options), getById, getDataDebitValues, every call
+    with Content-Type: application/json; the fields of its DataDebit interface."""
+    json_header = {"Content-Type": "application/json"}
+    create(owner)
+    owner.get(f"{DD}/dd/enable")
+    [listed] = owner.get(f"{DD}?take=10&ordering=descending", headers=json_header).json()
+    by_id = owner.get(f"{DD}/dd", headers=json_header).json()
+    for debit in (listed, by_id):
+        for key in ("dataDebitKey", "dateCreated", "permissions", "requestClientName",
+                    "requestClientUrl", "requestClientLogoUrl", "accepted", "active"):
+            assert key in debit
+        for key in ("dateCreated", "purpose", "start", "period", "cancelAtPeriodEnd",
+                    "termsUrl", "bundle", "accepted", "active"):
+            assert key in debit["permissionsActive"]
+    values = owner.get(f"{DD}/dd/values", headers=json_header)
+    assert values.status_code == 200 and "bundle" in values.json()

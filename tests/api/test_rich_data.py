@@ -363,3 +363,24 @@ def test_12_batch_by_a_data_credit_user_without_namespace_rights(
         "cause": "Access Denied - No rights to insert some or all of the data in the batch"}
     client.headers["X-Auth-Token"] = login(client)
     assert client.get(f"{API}/data/sources").json() == {}
+
+
+@pytest.mark.parametrize("attempt", ["delete", "update"])
+def test_d3_u3_data_debit_user_cannot_change_the_owners_records(
+        client: TestClient, store: Any, hat: Any, attempt: str) -> None:
+    from openhat import users
+    from tests.conftest import login
+
+    client.headers["X-Auth-Token"] = login(client)
+    [saved] = batch(client, SAMPLE_DATA[:1])
+    store.add_user(users.new_user(hat.hat.hat_id, "dataDebitUser", "pa55w0rd", ("datadebit",)))
+    debit_user = login(client, "dataDebitUser", "pa55w0rd")
+    if attempt == "delete":
+        response = client.delete(f"{API}/data", params={"records": saved["recordId"]},
+                                 headers={"X-Auth-Token": debit_user})
+    else:
+        response = client.put(f"{API}/data", headers={"X-Auth-Token": debit_user}, json=[
+            {"endpoint": "test/test", "recordId": saved["recordId"], "data": B_UPDATED}])
+    assert response.status_code == 403
+    assert response.json() == {"error": "Forbidden", "message": "Access Denied"}
+    assert [r["data"] for r in read(client, "test/test")] == [A]

@@ -14,15 +14,22 @@ import pytest
 
 from openhat import hats, records
 from openhat.storage.base import (
+    DirectoryEntry,
     DuplicateRecord,
     FieldFilter,
     HatExists,
+    HatUnavailable,
     NewElement,
     NewRecord,
     RecordQuery,
     RecordsMissing,
     Store,
 )
+from openhat.storage.migrations import migrations
+from openhat.storage.postgres import PostgresStore
+from openhat.storage.postgres_move import NOT_HAT_DATA
+from openhat.storage.sqlite import SqliteStore
+from openhat.storage.sqlite_sql import HAT_TABLES
 
 NOW = 1_700_000_000_000
 
@@ -268,3 +275,90 @@ def test_hats_never_see_each_others_rows(store: Store) -> None:
     assert store.delete_endpoint(b, "ns/ep") == 1
     assert page(store, a) == [{"same": 1}]
     assert store.endpoints(b) == []
+
+
+def test_every_table_with_hat_rows_is_known_to_delete_and_move(store: Store) -> None:
+    """delete_hat and `hats move` walk HAT_TABLES: a new table holding HAT rows must be
+    listed there, or deleting and moving a HAT would leave its rows behind."""
+    if isinstance(store, SqliteStore):
+        conn = store._reader()
+        tables = {name for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")
+            if any(col[1] == "hat_id" for col in conn.execute(f"PRAGMA table_info({name})"))}
+    else:
+        assert isinstance(store, PostgresStore)
+        with store.connection() as pg:
+            tables = {row[0] for row in pg.execute(
+                "SELECT table_name FROM information_schema.columns WHERE column_name ="
+                " 'hat_id' AND table_schema = current_schema()")}
+    assert tables - NOT_HAT_DATA == set(HAT_TABLES)
+
+
+def test_directory_entries(store: Store) -> None:
+    assert store.directory() == []
+    b = DirectoryEntry("b.example.test", "hat-b", "postgresql://x@db2/b")
+    a = DirectoryEntry("a.example.test", "hat-a", "postgresql://x@db2/b")
+    store.set_directory_entry(b)
+    store.set_directory_entry(a)
+    assert store.directory() == [a, b]
+    moved = DirectoryEntry("a.example.test", "hat-a", "postgresql://x@db3/c")
+    store.set_directory_entry(moved)
+    assert store.directory_entry("a.example.test") == moved
+    store.remove_directory_entry("a.example.test")
+    assert store.directory() == [b]
+    assert store.directory_entry("a.example.test") is None
+
+
+def test_writes_for_a_hat_not_in_the_database(store: Store) -> None:
+    """PostgreSQL refuses them (HatUnavailable: the HAT was moved away or removed while the
+    request ran); SQLite, where HATs never move, just stores nothing for anyone."""
+    if isinstance(store, PostgresStore):
+        with pytest.raises(HatUnavailable):
+            put(store, "no-such-hat", {"x": 1})
+
+
+@pytest.mark.postgres
+def test_two_processes_migrating_at_once() -> None:
+    from tests.conftest import postgres_schema
+
+    with postgres_schema() as url:
+        stores = [PostgresStore(url), PostgresStore(url)]
+        applied: list[list[str]] = []
+        try:
+            threads = [threading.Thread(target=lambda s=s: applied.append(s.migrate()))
+                       for s in stores]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        finally:
+            for s in stores:
+                s.close()
+        assert sorted(map(len, applied))[0] == 0  # the second found nothing left to do
+        assert sum(map(len, applied)) == len(migrations("postgres"))
+
+
+def test_text_that_copy_must_escape_round_trips(store: Store, hat_id: str) -> None:
+    """PostgreSQL writes batches with COPY's text format, where tab, newline, carriage
+    return and backslash are special: every one must come back as sent."""
+    odd = "tab\there\nnew\rcr\\back\\\\slash\\N"
+    [record_id] = put(store, hat_id, {odd: odd, "raw": "\\t\\n"}, endpoint="ns/" + odd)
+    found = store.get_record(hat_id, record_id)
+    assert found is not None
+    assert found.endpoint == "ns/" + odd
+    assert orjson.loads(found.data) == {odd: odd, "raw": "\\t\\n"}
+    element = NewElement(rec("ns/x", {"a": 1}), (rec("ns/y", {"b": odd}),), "group\t\\1")
+    store.insert_elements(hat_id, [element], NOW)
+    assert page(store, hat_id, "ns/y") == [{"b": odd}]
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_deep_pages_in_insertion_order(store: Store, hat_id: str, descending: bool) -> None:
+    """Far into an endpoint PostgreSQL finds where a page starts from the index alone:
+    the pages must be exactly OFFSET's, up to and past the end."""
+    put(store, hat_id, *[{"n": i} for i in range(2600)])
+    put(store, hat_id, *[{"n": i} for i in range(10)], endpoint="ns/other")
+    expected = list(range(2600))[::-1] if descending else list(range(2600))
+    for skip, take in ((999, 3), (1000, 5), (2000, 1000), (2598, 10), (2600, 5), (5000, 1)):
+        found = page(store, hat_id, skip=skip, take=take, descending=descending)
+        assert [d["n"] for d in found] == expected[skip:skip + take]

@@ -1,4 +1,6 @@
--- Combinators, bundles and data debits (mirror of sqlite/030_queries.sql).
+-- Combinators, bundles and data debits (mirror of sqlite/030_queries.sql), and the functions
+-- endpoint-query filters call. The functions parse and compute exactly as the SQLite backend's
+-- Python ones (openhat/storage/jsonsem.py), so both backends select the same records.
 CREATE TABLE combinators (
     hat_id      TEXT NOT NULL,
     name        TEXT NOT NULL,
@@ -50,16 +52,47 @@ CREATE TABLE data_debit_permissions (
 );
 CREATE INDEX data_debit_permissions_by_debit ON data_debit_permissions (hat_id, debit_key);
 
--- An ISO-8601 text as a moment, or NULL when it is no real date (2017-02-30): the date-part
--- filters skip such values instead of failing the whole query. Without an offset: UTC.
-CREATE FUNCTION hat_iso_timestamp(moment TEXT) RETURNS TIMESTAMPTZ
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+-- An ISO-8601 date or date-time (the forms of jsonsem.ISO_PATTERN, repeated below; no offset
+-- means UTC) as a timestamptz, or NULL: for a non-string, another form, an impossible date
+-- (2017-02-30), or a moment outside the years 1-9999 in UTC. Filters skip such values instead
+-- of failing the whole query.
+CREATE FUNCTION openhat_iso_time(value jsonb) RETURNS timestamptz
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    source text;
+    moment timestamptz;
 BEGIN
-    IF moment ~ '(Z|[+-][0-9:]+)$' AND moment ~ '[T ]' THEN
-        RETURN moment::timestamptz;
+    IF jsonb_typeof(value) IS DISTINCT FROM 'string' THEN
+        RETURN NULL;
     END IF;
-    RETURN moment::timestamp AT TIME ZONE 'UTC';
-EXCEPTION WHEN OTHERS THEN
+    source := value #>> '{}';
+    IF source !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)?$' THEN
+        RETURN NULL;
+    END IF;
+    IF length(source) > 10 AND source ~ '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$' THEN
+        moment := source::timestamptz;
+    ELSE
+        moment := source::timestamp AT TIME ZONE 'UTC';
+    END IF;
+    IF moment < '0001-01-01 00:00:00+00' OR moment >= '10000-01-01 00:00:00+00' THEN
+        RETURN NULL;
+    END IF;
+    RETURN moment;
+EXCEPTION WHEN others THEN
     RETURN NULL;
 END
+$$;
+
+-- to_timestamp(seconds) for a JSON number within the years 1-9999, else NULL.
+CREATE FUNCTION openhat_unix_time(value jsonb) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN jsonb_typeof(value) = 'number'
+                 AND value::numeric BETWEEN -62135596800 AND 253402300799
+           THEN to_timestamp(value::double precision) END
+$$;
+
+-- date_part in UTC, whatever the session's time zone.
+CREATE FUNCTION openhat_date_part(part text, moment timestamptz) RETURNS double precision
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT date_part(part, moment AT TIME ZONE 'UTC')
 $$;

@@ -1,0 +1,203 @@
+"""HATs spread over several PostgreSQL databases, and moving a HAT between them, with real
+databases (each test makes its own and drops them)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+from starlette.testclient import TestClient
+
+from openhat.cli import main
+from openhat.config import Settings
+from openhat.directory import HatDirectory
+from openhat.records import new_record
+from openhat.storage import open_store
+from openhat.storage.base import DirectoryEntry, HatUnavailable, NewElement
+from openhat.storage.postgres import PostgresStore
+from openhat.storage.postgres_move import MoveFailed, move_hat
+from openhat.web.app import create_app
+from tests.conftest import login
+
+pytestmark = pytest.mark.postgres
+
+API = "/api/v2.6"
+A, B = "a.example.test", "b.example.test"
+
+
+def hats_cli(home: str, *args: str) -> str:
+    result = CliRunner().invoke(main, ["hats", *args, "--database", home])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture
+def databases(new_postgres_database: Callable[[], str]) -> tuple[str, str]:
+    """A home database with HAT A, and a second database holding HAT B."""
+    home, other = new_postgres_database(), new_postgres_database()
+    hats_cli(home, "add", A, "--owner", "alice", "--password", "alice-password-1")
+    hats_cli(home, "add", B, "--owner", "bob", "--password", "bob-password-12",
+             "--at", other)
+    return home, other
+
+
+@pytest.fixture
+def app(databases: tuple[str, str]) -> Iterator[Any]:
+    home, _ = databases
+    app = create_app(Settings(database=home, domain=A))
+    with TestClient(app):  # runs the lifespan, which closes the stores afterwards
+        yield app
+
+
+def client_for(app: Any, domain: str, username: str, password: str) -> TestClient:
+    client = TestClient(app, base_url=f"http://{domain}")
+    client.headers["X-Auth-Token"] = login(client, username, password)
+    return client
+
+
+def rows_of(url: str, hat_id: str) -> dict[str, int]:
+    with psycopg.connect(url) as conn:
+        return {table: int(conn.execute(f"SELECT count(*) FROM {table} WHERE hat_id = %s",
+                                        (hat_id,)).fetchone()[0])  # type: ignore[index]
+                for table in ("hats", "users", "signing_keys", "records", "record_links",
+                              "combinators")}
+
+
+def hat_id_of(url: str, domain: str) -> str:
+    store = open_store(url)
+    try:
+        hat = store.hat_by_domain(domain)
+        assert hat is not None
+        return hat.hat_id
+    finally:
+        store.close()
+
+
+def test_one_process_serves_hats_of_two_databases(databases: tuple[str, str], app: Any) -> None:
+    home, other = databases
+    alice = client_for(app, A, "alice", "alice-password-1")
+    bob = client_for(app, B, "bob", "bob-password-12")
+    for client, text in ((alice, "from a"), (bob, "from b")):
+        saved = client.post(f"{API}/data/notes/all", json={"text": text})
+        assert saved.status_code == 201, saved.text
+    assert [r["data"] for r in alice.get(f"{API}/data/notes/all").json()] == [{"text": "from a"}]
+    assert [r["data"] for r in bob.get(f"{API}/data/notes/all").json()] == [{"text": "from b"}]
+    assert rows_of(other, hat_id_of(other, B))["records"] == 1
+    assert rows_of(home, hat_id_of(other, B))["hats"] == 0  # B's rows are not in the home
+    response = bob.get(f"{API}/data/notes/all",
+                       headers={"X-Auth-Token": alice.headers["X-Auth-Token"]})
+    assert response.status_code == 401
+    listed = hats_cli(home, "list")
+    assert f"{A}\t" in listed and "home" in listed
+    assert other.rsplit("/", 1)[1] in listed.splitlines()[1]
+
+
+def test_moving_a_hat_keeps_its_data_order_links_and_tokens(databases: tuple[str, str],
+                                                            app: Any) -> None:
+    home, other = databases
+    alice = client_for(app, A, "alice", "alice-password-1")
+    batch = [{"endpoint": "notes/all", "data": {"n": i},
+              "links": [{"endpoint": "notes/nudge", "data": {"m": i}}]} for i in range(50)]
+    assert alice.post(f"{API}/data-batch", json=batch).status_code == 201
+    alice.post(f"{API}/combinator/all", json=[{"endpoint": "notes/all"}])
+    hat_id = hat_id_of(home, A)
+    before = rows_of(home, hat_id)
+
+    output = hats_cli(home, "move", A, "--to", other)
+    assert "Moved HAT a.example.test (" in output and "records 100" in output
+    assert rows_of(other, hat_id) == before
+    assert set(rows_of(home, hat_id).values()) == {0}
+
+    # The same token still works (same key pair), order and links survived, and new records
+    # come after the moved ones.
+    assert alice.post(f"{API}/data/notes/all", json={"n": 50}).status_code == 201
+    found = alice.get(f"{API}/data/notes/all").json()
+    assert [r["data"]["n"] for r in found] == list(range(51))
+    linked = alice.get(f"{API}/combinator/all").json()
+    assert len(linked) == 51
+    assert alice.get(f"{API}/data/sources").json() == {"notes": ["all", "nudge"]}
+
+    # and home again: the directory entry goes
+    hats_cli(home, "move", A, "--to", home)
+    assert rows_of(home, hat_id)["records"] == 101
+    assert set(rows_of(other, hat_id).values()) == {0}
+    store = open_store(home)
+    try:
+        assert [e.domain for e in store.directory()] == [B]
+    finally:
+        store.close()
+    assert len(alice.get(f"{API}/data/notes/all").json()) == 51
+
+
+def test_a_write_during_a_move_waits_then_goes_to_the_new_database(
+        databases: tuple[str, str]) -> None:
+    home, other = databases
+    source, target = PostgresStore(home), PostgresStore(other)
+    directory = HatDirectory(source, home)
+    try:
+        hat_id = hat_id_of(home, A)
+        outcome: list[object] = []
+
+        def write() -> None:
+            try:
+                source.insert_elements(hat_id, [NewElement(new_record("notes/all", {"late": 1}))],
+                                       0)
+                outcome.append("stored")
+            except HatUnavailable as exc:
+                outcome.append(exc)
+
+        writer = threading.Thread(target=write)
+
+        def switch() -> None:
+            # The copy is done and the source HAT is locked: a write now has to wait.
+            writer.start()
+            writer.join(0.5)
+            assert writer.is_alive(), "the write did not wait for the move"
+            directory.home.set_directory_entry(DirectoryEntry(A, hat_id, other))
+
+        move_hat(source, target, hat_id, switch)
+        writer.join(10)
+        assert len(outcome) == 1 and isinstance(outcome[0], HatUnavailable)
+        located = directory.locate(A)
+        assert located is not None and located.database_url == other
+    finally:
+        directory.close()
+        source.close()
+        target.close()
+
+
+def test_a_move_is_refused_without_changing_anything(databases: tuple[str, str]) -> None:
+    home, other = databases
+    hat_id = hat_id_of(home, A)
+    with psycopg.connect(home, autocommit=True) as conn:
+        conn.execute("CREATE TABLE extra (hat_id TEXT NOT NULL, value TEXT)")
+    result = CliRunner().invoke(main, ["hats", "move", A, "--to", other, "--database", home])
+    assert result.exit_code == 1
+    assert "tables with HAT rows that a move does not know: ['extra']" in result.output
+    assert rows_of(home, hat_id)["hats"] == 1 and rows_of(other, hat_id)["hats"] == 0
+
+    with psycopg.connect(home, autocommit=True) as conn:
+        conn.execute("DROP TABLE extra")
+    source, target = PostgresStore(home), PostgresStore(other)
+    try:
+        def failing_switch() -> None:
+            raise RuntimeError("the directory is down")
+
+        with pytest.raises(RuntimeError):
+            move_hat(source, target, hat_id, failing_switch)
+        assert rows_of(home, hat_id)["hats"] == 1
+        assert set(rows_of(other, hat_id).values()) == {0}  # the copy was removed again
+        with psycopg.connect(other, autocommit=True) as conn:
+            conn.execute("INSERT INTO schema_migrations VALUES (999, 'future', 0)")
+        with pytest.raises(MoveFailed, match="different migrations"):
+            move_hat(source, target, hat_id, lambda: None)
+    finally:
+        source.close()
+        target.close()
+
+    taken = CliRunner().invoke(main, ["hats", "move", B, "--to", other, "--database", home])
+    assert taken.exit_code == 1 and "in that database already" in taken.output

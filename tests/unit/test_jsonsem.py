@@ -1,0 +1,112 @@
+"""storage/jsonsem.py: the Python stand-ins for jsonb containment, date parts and English
+text search, held against PostgreSQL itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+import psycopg
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from openhat.storage import jsonsem
+from tests.conftest import POSTGRES_URL, require_postgres
+
+
+@pytest.mark.parametrize(("a", "b", "expected"), [
+    ([1, 2], 1, True),  # a top-level array contains one of its elements
+    ({"a": [1, 2]}, {"a": 1}, False),  # ... but not below the top
+    ({"a": [1, 2]}, {"a": [1]}, True),
+    (1, [1], False),  # a scalar does not contain an array
+    (1, 1.0, True),  # numbers compare as numbers
+    (True, 1, False),  # booleans are not numbers
+    ([[1, 2], 3], [[1]], True),
+    ([1, [2, 3]], [2], False),
+    ({"a": 1, "b": 2}, {}, True),
+    ("x", "x", True),
+    (None, None, True),
+])
+def test_contains(a: Any, b: Any, expected: bool) -> None:
+    assert jsonsem.contains(a, b) is expected
+
+
+@pytest.mark.parametrize(("text", "hour"), [
+    ("2017-04-20T14:37:27+00:00", 14),
+    ("2017-04-20T14:37:27+01:00", 13),  # parts are taken in UTC
+    ("2017-04-20T14:37:27Z", 14),
+    ("2017-04-20 14:37", 14),  # no offset: UTC
+    ("2017-04-20", 0),
+    ("2017-02-30", None),  # not a real date
+    ("2017-04-10T14:19:59:+01:00", None),  # the seed's malformed time
+    ("20170420T143727Z", None),  # basic format: not accepted
+    ("0001-01-01T00:00:00+01:00", None),  # before the year 1 in UTC
+])
+def test_iso_dates(text: str, hour: int | None) -> None:
+    assert jsonsem.date_part("hour", jsonsem.parse_iso(text)) == hour
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Running notes", {"run", "note"}),
+    ("The cities of London, UK", {"citi", "london", "uk"}),  # stop words dropped
+    ("email@example.com and foo-bar", {"email@example.com", "foo-bar", "foo", "bar"}),
+    ("abc123 3.14 42", {"abc123", "3.14", "42"}),
+])
+def test_lexemes(text: str, expected: set[str]) -> None:
+    assert jsonsem.lexemes(text) == expected
+
+
+# --- against PostgreSQL ------------------------------------------------------------------
+
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-2, 2), st.sampled_from([0.5, 1.0]),
+                    st.sampled_from(["", "a", "b", "1"]))
+values = st.recursive(scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(["a", "b"]), inner,
+                                                 max_size=2)), max_leaves=5)
+
+
+@pytest.fixture(scope="module")
+def pg() -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
+    require_postgres()
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        yield conn
+
+
+@pytest.mark.postgres
+@settings(max_examples=300, deadline=None)
+@given(a=values, b=values)
+def test_contains_is_jsonb_containment(pg: psycopg.Connection[tuple[Any, ...]], a: Any,
+                                       b: Any) -> None:
+    row = pg.execute("SELECT %s::jsonb @> %s::jsonb",
+                     (orjson.dumps(a).decode(), orjson.dumps(b).decode())).fetchone()
+    assert row is not None
+    assert jsonsem.contains(a, b) is row[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("part", ["year", "month", "day", "hour", "minute", "second", "dow",
+                                  "isodow", "doy", "week", "isoyear", "quarter", "decade",
+                                  "century", "millennium", "epoch", "milliseconds",
+                                  "microseconds"])
+def test_date_parts_are_postgresql_date_parts(pg: psycopg.Connection[tuple[Any, ...]],
+                                              part: str) -> None:
+    for text in ("2017-04-20T14:37:27.25+00:00", "2021-01-03T23:59:59-05:00", "2000-02-29"):
+        moment = jsonsem.parse_iso(text)
+        row = pg.execute("SELECT date_part(%s, %s::timestamptz AT TIME ZONE 'UTC')",
+                         (part, text)).fetchone()
+        assert row is not None
+        assert jsonsem.date_part(part, moment) == pytest.approx(row[0]), (part, text)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("text", [
+    "Running notes about the cities of London, UK", "email@example.com wrote foo-bar 42",
+    "Showcasing the new HAT APIs", "agreed values generously", "café déjà vu", "3.14 abc123",
+])
+def test_lexemes_are_postgresql_english_lexemes(pg: psycopg.Connection[tuple[Any, ...]],
+                                                text: str) -> None:
+    row = pg.execute("SELECT tsvector_to_array(to_tsvector('english', %s))", (text,)).fetchone()
+    assert row is not None
+    assert jsonsem.lexemes(text) == set(row[0])
