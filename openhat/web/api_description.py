@@ -23,6 +23,7 @@ PATH_PARAMETERS: dict[str, Schema] = {
     "name": {"type": "string", "pattern": "^[0-9a-z/-]+$"},
     "bundle_id": {"type": "string", "pattern": "^[0-9a-zA-Z-]+$"},
     "debit_key": {"type": "string", "pattern": "^[0-9a-zA-Z-]+$"},
+    "prefix": {"type": "string", "pattern": "^[0-9a-z-]+(/[0-9a-z-]+)*$"},
     "application_id": {"type": "string", "pattern": "^[0-9A-Za-z][0-9A-Za-z._-]{0,99}$"},
 }
 
@@ -111,7 +112,21 @@ def data_ops(prefix: str) -> list[Op]:
            RECORDS_LIST, ok=201, body=array(ref("EndpointDataIn")), params=(SKIP_ERRORS,)),
         *query_ops(prefix),
         *debit_ops(prefix),
+        *feed_ops(prefix),
         *application_ops(prefix),
+    ]
+
+
+def feed_ops(prefix: str) -> list[Op]:
+    """The SHE feed (spec 5.2, docs/feed.md)."""
+    window = (Param("since", {"type": "integer"}, description="unix seconds"),
+              Param("until", {"type": "integer"}, description="unix seconds"))
+    items = array(ref("FeedItem"))
+    return [
+        Op("GET", f"{prefix}/she/feed", "Feed items, newest first", "feed", items,
+           params=window),
+        Op("GET", f"{prefix}/she/feed/{{prefix}}", "Feed items of endpoints under a prefix",
+           "feed", items, params=window),
     ]
 
 

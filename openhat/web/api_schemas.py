@@ -125,6 +125,12 @@ SCHEMAS: dict[str, Schema] = {
                               {"conditions": ref("EndpointDataBundle")}, extra=False))},
         extra=False),
 
+    # --- SHE feed (docs/feed.md) ------------------------------------------------------------
+    "FeedItem": obj({"source": STRING, "date": obj({"iso": STRING, "unix": INTEGER}),
+                     "types": array(STRING)},
+                    {"title": {"type": "object"}, "content": {"type": "object"},
+                     "location": {"type": "object"}}),
+
     # --- applications -----------------------------------------------------------------------
     "Application": obj(
         {"id": {"type": "string", "pattern": "^[0-9A-Za-z][0-9A-Za-z._-]{0,99}$"},

@@ -165,6 +165,9 @@ def data_rows(prefix: str) -> list[Row]:
         row("GET", f"{p}/data-bundle/{{bundle_id}}/structure", "owner",
             make=lambda w: (f"{p}/data-bundle/bund/structure", None)),
         *debit_rows(prefix),
+        row("GET", f"{p}/she/feed", "owner"),
+        row("GET", f"{p}/she/feed/{{prefix:path}}", "owner",
+            make=lambda w: (f"{p}/she/feed/rumpel", None)),
         *application_rows(prefix),
     ]
 
