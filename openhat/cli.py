@@ -11,6 +11,7 @@ import click
 import uvicorn
 
 from openhat import hats
+from openhat.cli_admin import COMMANDS
 from openhat.config import SETTINGS, Settings
 from openhat.directory import HatDirectory
 from openhat.storage import open_store, redact_url
@@ -202,3 +203,7 @@ def hats_move(domain: str, to_url: str, database: str | None) -> None:
         close_directory(directory)
     rows = ", ".join(f"{table} {count}" for table, count in counts.items() if count)
     click.echo(f"Moved HAT {hats.normalise_domain(domain)} ({rows}).")
+
+
+for _command in COMMANDS:
+    main.add_command(_command)

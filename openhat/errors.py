@@ -195,3 +195,33 @@ class DebitRequestMalformed(MessageError):
 class DebitNotEnabled(MessageError):
     status = 400
     title = "Bad Request"
+
+
+# --- applications and the owner's account --------------------------------------------------
+
+class ApplicationNotFound(MessageError):
+    """No application with that id is registered on the HAT: 404 on reads, 400 on setup and
+    disable (as the original)."""
+
+    status = 404
+    title = "Application not Found"
+
+    def __init__(self, application_id: str, status: int | None = None) -> None:
+        super().__init__(f"Application {application_id} does not appear to be a valid"
+                         " application registered with the DEX", status=status)
+
+
+class ApplicationConfigurationNotFound(MessageError):
+    status = 404
+    title = "Not Found"
+
+    def __init__(self, application_id: str) -> None:
+        super().__init__(f"Application configuration for ID {application_id} could not be"
+                         " found")
+
+
+class InvalidPassword(MessageError):
+    """The old password of a password change is missing or wrong."""
+
+    status = 403
+    title = "Invalid password"

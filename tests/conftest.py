@@ -172,3 +172,27 @@ def owner(client: TestClient, owner_token: str) -> TestClient:
     """The client with the owner's token on every request."""
     client.headers["X-Auth-Token"] = owner_token
     return client
+
+
+# --- fuzz request count (tests/fuzz) -------------------------------------------------------
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from tests.fuzz import counting
+
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: hand the count to the controller
+        workeroutput["fuzzed_requests"] = counting.sent
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    from tests.fuzz import counting
+
+    counting.count(int(getattr(node, "workeroutput", {}).get("fuzzed_requests", 0)))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from tests.fuzz import counting
+
+    if counting.sent:
+        terminalreporter.write_line(f"fuzzed requests: {counting.sent}")

@@ -85,6 +85,18 @@ class User:
     password_changed_at: int  # unix seconds; tokens created before it are refused
 
 
+@dataclass(frozen=True)
+class StoredApplication:
+    """A registered application: its manifest as registered and its setup status."""
+
+    application_id: str
+    manifest: str  # the Application JSON text
+    enabled: bool  # set up and not disabled since: its tokens work
+    setup_version: str | None  # the manifest version last set up; None: never set up
+    added_at: int  # unix ms
+    updated_at: int  # unix ms
+
+
 class NewRecord(NamedTuple):
     # NamedTuples for the per-record types: built thousands of times per batch, and a
     # frozen dataclass costs several times more to construct.
@@ -201,6 +213,47 @@ class Store(ABC):
     @abstractmethod
     def set_password(self, hat_id: str, user_id: str, password_hash: str,
                      changed_at: int) -> None: ...
+
+    # --- applications ------------------------------------------------------------------
+    # Applications registered on a HAT (applications.py), and the HAT-level operations that
+    # come with them: rotating the signing key, finding the owner (for the CLI), and the
+    # newest record time of an endpoint (an application's `mostRecentData`).
+    @abstractmethod
+    def save_application(self, hat_id: str, application_id: str, manifest: str,
+                         now: int) -> bool:
+        """Register an application (`manifest`: its JSON text), or replace the manifest of a
+        registered one, keeping its status. Returns True when it is new."""
+
+    @abstractmethod
+    def application(self, hat_id: str, application_id: str) -> StoredApplication | None: ...
+
+    @abstractmethod
+    def applications(self, hat_id: str) -> list[StoredApplication]:
+        """Every application registered on the HAT, by id."""
+
+    @abstractmethod
+    def set_application_status(self, hat_id: str, application_id: str, enabled: bool,
+                               setup_version: str | None, now: int) -> None:
+        """Record that the application was set up (`enabled`) or disabled; `setup_version`
+        is the manifest version it was last set up with."""
+
+    @abstractmethod
+    def delete_application(self, hat_id: str, application_id: str) -> bool:
+        """Forget a registered application; returns whether it was there."""
+
+    @abstractmethod
+    def rotate_signing_key(self, key: SigningKey, now: int, revoke: bool) -> None:
+        """Make `key` the HAT's signing key, atomically. Every other key of the HAT is
+        retired at `now` (it verifies the tokens it signed until they expire) or, with
+        `revoke`, revoked (every token it signed is refused)."""
+
+    @abstractmethod
+    def hat_owner(self, hat_id: str) -> User | None:
+        """The HAT's owner (the user holding the `owner` role), for `openhat owner`."""
+
+    @abstractmethod
+    def newest_record_time(self, hat_id: str, endpoint: str) -> int | None:
+        """When a record of the endpoint was last stored or updated (unix ms), or None."""
 
     # --- idempotency keys --------------------------------------------------------------
     @abstractmethod

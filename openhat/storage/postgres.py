@@ -40,6 +40,7 @@ from openhat.storage.base import (
     UserExists,
 )
 from openhat.storage.migrations import migrations
+from openhat.storage.postgres_apps import PostgresApplications
 from openhat.storage.postgres_queries import PostgresQueries
 from openhat.storage.sqlite_sql import HAT_TABLES
 
@@ -56,7 +57,7 @@ _ANALYZE_FLOOR = 10_000
 _RECORD_COLUMNS = "hat_id, record_id, endpoint, data, hash, created_at, updated_at"
 
 
-class PostgresStore(PostgresQueries, Store):
+class PostgresStore(PostgresApplications, PostgresQueries, Store):
     dialect = "postgres"
 
     def __init__(self, url: str, min_size: int = 1, max_size: int = 10) -> None:

@@ -40,6 +40,7 @@ from openhat.storage.base import (
     UserExists,
 )
 from openhat.storage.migrations import migrations
+from openhat.storage.sqlite_apps import SqliteApplications
 from openhat.storage.sqlite_queries import SqliteQueries
 
 _BUSY_TIMEOUT_MS = 30_000
@@ -53,7 +54,7 @@ PRAGMAS = (
 )
 
 
-class SqliteStore(SqliteQueries, Store):
+class SqliteStore(SqliteApplications, SqliteQueries, Store):
     dialect = "sqlite"
 
     def __init__(self, path: str) -> None:

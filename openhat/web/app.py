@@ -71,11 +71,41 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return JsonResponse(error.body, status_code=error.status)
 
 
-async def server_error(request: Request, exc: Exception) -> Response:
+def server_error(method: str, path: str) -> Response:
+    """The 500 answer; the log names the error id and the path (never the query string or
+    headers, which can carry a token)."""
     error_id = uuid.uuid4().hex[:12]
-    log.exception("error %s on %s %s", error_id, request.method, request.url.path)
+    log.exception("error %s on %s %s", error_id, method, path)
     error = InternalError(f"Server error occurred: {error_id}")
     return JsonResponse(error.body, status_code=error.status)
+
+
+class ServerErrors:
+    """Answers an unexpected exception with the HAT's 500 body from inside the other
+    middleware, so that the answer still carries the security and CORS headers (Starlette's
+    handler for `Exception` runs outside every middleware)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            if started:
+                raise
+            response = server_error(scope.get("method", ""), scope.get("path", ""))
+            await response(scope, receive, send)
 
 
 def create_app(settings: Settings, store: Store | None = None) -> Starlette:
@@ -103,9 +133,9 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
                        allow_headers=["Content-Type", TOKEN_FIELD, "username", "password",
                                       "Idempotency-Key"],
                        expose_headers=[TOKEN_FIELD, "Idempotent-Replayed"], max_age=86400),
+            Middleware(ServerErrors),
         ],
-        exception_handlers={HatError: hat_error, HTTPException: http_error,
-                            Exception: server_error},
+        exception_handlers={HatError: hat_error, HTTPException: http_error},
         lifespan=lifespan,
     )
     app.state.openhat = state

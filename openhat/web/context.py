@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from openhat import idempotency, tokens
+from openhat import applications, idempotency, tokens
 from openhat.config import Settings
 from openhat.directory import HatDirectory
 from openhat.errors import (
@@ -130,7 +130,9 @@ async def _handle(request: Request, state: AppState, handler: Handler, rule: Rul
         response = await idempotent(call, handler, key, raw)
     else:
         response = await handler(call)
-    if call.caller is not None and 200 <= response.status_code < 300:
+    # A handler that issues a new token for the caller (a password change) sets it.
+    if call.caller is not None and 200 <= response.status_code < 300 \
+            and TOKEN_FIELD not in response.headers:
         response.headers[TOKEN_FIELD] = await run_in_threadpool(
             tokens.refreshed, call.caller.claims, keys)
     return response
@@ -207,10 +209,19 @@ def authenticate(call: Call) -> Caller:
 
 
 def principal_for(call: Call, user: User, claims: dict[str, Any]) -> Principal:
+    """The caller's roles. An application token carries its application's grants, read
+    now: a token of an application that is unknown or not enabled is refused (NotAuthenticated),
+    so disabling an application stops its tokens at once, in every process."""
     scope = claims.get("accessScope")
     application = claims.get("application")
-    return Principal(
-        user_roles=frozenset(Role.parse(r) for r in user.roles),
-        access_scope=scope if isinstance(scope, str) else None,
-        application=str(application) if application is not None else None,
-    )
+    user_roles = frozenset(Role.parse(r) for r in user.roles)
+    access_scope = scope if isinstance(scope, str) else None
+    if application is None:
+        return Principal(user_roles, access_scope)
+    if not isinstance(application, str):
+        raise NotAuthenticated()
+    granted = applications.grants(call.store, call.hat.hat_id, application)
+    if granted is None:
+        raise NotAuthenticated()
+    return Principal(user_roles, access_scope, application, app_enabled=True,
+                     app_roles=granted)

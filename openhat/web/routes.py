@@ -7,8 +7,10 @@ from starlette.routing import BaseRoute, Route
 from openhat.debits import parse_setup
 from openhat.legacy_debits import checked_request
 from openhat.models import parse_endpoint_data_list
+from openhat.passwords import parse_change
+from openhat.web import openapi
 from openhat.web.context import any_user, hat_route
-from openhat.web.endpoints import auth, bundles, data, debits, feed, system
+from openhat.web.endpoints import applications, auth, bundles, data, debits, feed, owner, system
 
 API_PREFIXES = ("/api/v2.6", "/api/v2", "/api/v2.0")
 
@@ -40,7 +42,37 @@ def data_routes(prefix: str) -> list[BaseRoute]:
               methods=["GET"]),
         Route(f"{prefix}/she/feed/{{prefix:path}}",
               hat_route(feed.get_feed, rule=feed.can_read_feed), methods=["GET"]),
+        *application_routes(prefix),
     ]
+
+
+def application_routes(prefix: str) -> list[BaseRoute]:
+    """Applications (spec 5.4); the token and manifest routes are v2.6 only (spec 1.1), and
+    so are openhat's registration routes."""
+    base = f"{prefix}/applications"
+    one = f"{base}/{{application_id}}"
+    table: list[BaseRoute] = [
+        Route(base, hat_route(applications.list_applications, rule=applications.can_list),
+              methods=["GET"]),
+        Route(one, hat_route(applications.application_status,
+                             rule=applications.can_read_status), methods=["GET"]),
+        Route(f"{one}/setup", hat_route(applications.setup, rule=applications.can_manage),
+              methods=["GET"]),
+        Route(f"{one}/disable", hat_route(applications.disable, rule=applications.can_manage),
+              methods=["GET"]),
+    ]
+    if prefix == "/api/v2.6":
+        table += [
+            Route(f"{one}/access-token", hat_route(applications.access_token,
+                                                   rule=applications.can_get_token),
+                  methods=["GET"]),
+            Route(f"{one}/hmi", hat_route(applications.hmi), methods=["GET"]),
+            Route(base, hat_route(applications.register, rule=applications.owner_user,
+                                  body=True), methods=["POST"]),
+            Route(one, hat_route(applications.remove, rule=applications.owner_user),
+                  methods=["DELETE"]),
+        ]
+    return table
 
 
 def query_routes(prefix: str) -> list[BaseRoute]:
@@ -110,9 +142,13 @@ def routes() -> list[BaseRoute]:
         Route("/users/access_token/validate", hat_route(auth.validate_token, rule=any_user),
               methods=["GET"]),
         Route("/publickey", hat_route(auth.public_key), methods=["GET"]),
+        Route("/control/v2/auth/password",
+              hat_route(owner.change_password, rule=applications.owner_user,
+                        body=parse_change), methods=["POST"]),
         Route("/healthz", system.healthz, methods=["GET"]),
         Route("/api/v2.6/healthz", system.healthz, methods=["GET"]),
         Route("/api/v2.6/version", system.version, methods=["GET"]),
+        Route(openapi.PATH, openapi.openapi_json, methods=["GET"]),
         Route("/api/v2.6/data-record/{record_id}",
               hat_route(data.get_record, rule=any_user), methods=["GET"]),
     ]

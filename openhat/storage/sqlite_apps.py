@@ -1,0 +1,102 @@
+"""The SQLite store's share of applications, key rotation and record recency.
+
+A mixin of SqliteStore (as `sqlite_queries` is for queries), kept apart from the records code.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import Any
+
+import orjson
+
+from openhat.storage.base import SigningKey, StoredApplication, User
+
+COLUMNS = "application_id, manifest, enabled, setup_version, added_at, updated_at"
+
+
+def application_row(row: Sequence[Any]) -> StoredApplication:
+    """A StoredApplication from a row of `COLUMNS` (either backend)."""
+    return StoredApplication(row[0], row[1], bool(row[2]), row[3], row[4], row[5])
+
+
+USER_COLUMNS = "hat_id, user_id, username, password_hash, roles, enabled, password_changed_at"
+
+
+def user_row(row: Sequence[Any]) -> User:
+    return User(row[0], row[1], row[2], row[3], tuple(orjson.loads(row[4])), bool(row[5]),
+                row[6])
+
+
+class SqliteApplications:
+    """Needs `_reader()` and `_write()` from SqliteStore."""
+
+    def _reader(self) -> sqlite3.Connection:
+        raise NotImplementedError
+
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
+        raise NotImplementedError
+
+    def save_application(self, hat_id: str, application_id: str, manifest: str,
+                         now: int) -> bool:
+        with self._write() as conn:
+            updated = conn.execute(
+                "UPDATE applications SET manifest = ?, updated_at = ? WHERE hat_id = ? AND"
+                " application_id = ?", (manifest, now, hat_id, application_id)).rowcount
+            if updated:
+                return False
+            conn.execute(f"INSERT INTO applications (hat_id, {COLUMNS}) VALUES"
+                         " (?, ?, ?, 0, NULL, ?, ?)", (hat_id, application_id, manifest, now, now))
+            return True
+
+    def application(self, hat_id: str, application_id: str) -> StoredApplication | None:
+        row = self._reader().execute(
+            f"SELECT {COLUMNS} FROM applications WHERE hat_id = ? AND application_id = ?",
+            (hat_id, application_id)).fetchone()
+        return None if row is None else application_row(row)
+
+    def applications(self, hat_id: str) -> list[StoredApplication]:
+        rows = self._reader().execute(
+            f"SELECT {COLUMNS} FROM applications WHERE hat_id = ? ORDER BY application_id",
+            (hat_id,)).fetchall()
+        return [application_row(row) for row in rows]
+
+    def set_application_status(self, hat_id: str, application_id: str, enabled: bool,
+                               setup_version: str | None, now: int) -> None:
+        with self._write() as conn:
+            conn.execute("UPDATE applications SET enabled = ?, setup_version = ?, updated_at = ?"
+                         " WHERE hat_id = ? AND application_id = ?",
+                         (int(enabled), setup_version, now, hat_id, application_id))
+
+    def delete_application(self, hat_id: str, application_id: str) -> bool:
+        with self._write() as conn:
+            return bool(conn.execute(
+                "DELETE FROM applications WHERE hat_id = ? AND application_id = ?",
+                (hat_id, application_id)).rowcount)
+
+    def rotate_signing_key(self, key: SigningKey, now: int, revoke: bool) -> None:
+        with self._write() as conn:
+            if revoke:
+                conn.execute("UPDATE signing_keys SET revoked = 1, retired_at ="
+                             " coalesce(retired_at, ?) WHERE hat_id = ?", (now, key.hat_id))
+            else:
+                conn.execute("UPDATE signing_keys SET retired_at = ? WHERE hat_id = ? AND"
+                             " retired_at IS NULL", (now, key.hat_id))
+            conn.execute("INSERT INTO signing_keys VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         (key.hat_id, key.kid, key.private_pem, key.public_pem, key.created_at,
+                          key.retired_at, int(key.revoked)))
+
+    def hat_owner(self, hat_id: str) -> User | None:
+        row = self._reader().execute(
+            f"SELECT {USER_COLUMNS} FROM users WHERE hat_id = ? AND EXISTS (SELECT 1 FROM"
+            " json_each(users.roles) WHERE value = 'owner') ORDER BY username LIMIT 1",
+            (hat_id,)).fetchone()
+        return None if row is None else user_row(row)
+
+    def newest_record_time(self, hat_id: str, endpoint: str) -> int | None:
+        row = self._reader().execute(
+            "SELECT max(updated_at) FROM records WHERE hat_id = ? AND endpoint = ?",
+            (hat_id, endpoint)).fetchone()
+        return None if row is None or row[0] is None else int(row[0])

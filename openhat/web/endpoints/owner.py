@@ -1,0 +1,24 @@
+"""The owner's account: changing the password (spec 2.7)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from starlette.responses import Response
+
+from openhat import passwords
+from openhat.web.context import TOKEN_FIELD, Call
+from openhat.web.endpoints.auth import owner_token
+from openhat.web.responses import message
+
+
+async def change_password(call: Call) -> Response:
+    """Every token issued before the change stops working; the response carries a new one
+    (in `X-Auth-Token`, as the original)."""
+    assert call.caller is not None
+    user = call.caller.user
+    changed_at = await call.run(passwords.change, call.store, user, call.body)
+    response = message("Password changed")
+    response.headers[TOKEN_FIELD] = await call.run(
+        owner_token, call, replace(user, password_changed_at=changed_at))
+    return response

@@ -1,0 +1,104 @@
+"""Changing the owner's password (spec 2.7; AuthenticationSpec #10-13, spec 7.6): weak
+passwords refused, the old password required, and every earlier token refused after."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from openhat import passwords, users
+from openhat.storage.base import Store
+from tests.app_fixtures import installed_app
+from tests.conftest import OWNER, PASSWORD, login
+
+ROUTE = "/control/v2/auth/password"
+STRONG = "some-passwords-are-better-than-others"
+
+
+def test_data_debit_user_may_not_change_the_password(client: TestClient, store: Store) -> None:
+    hat = store.list_hats()[0]
+    store.add_user(users.new_user(hat.hat_id, "dataDebitUser", PASSWORD, ("datadebit",)))
+    token = login(client, "dataDebitUser", PASSWORD)
+    response = client.post(ROUTE, json={"password": PASSWORD, "newPassword": STRONG},
+                           headers={"X-Auth-Token": token})
+    assert response.status_code == 403
+    assert response.json() == {"error": "Forbidden", "message": "Access Denied"}
+
+
+@pytest.mark.parametrize("body,cause", [
+    ({"password": "wrong", "newPassword": STRONG}, "Old password invalid"),
+    ({"newPassword": STRONG}, "Old password missing"),
+    ({"password": "", "newPassword": STRONG}, "Old password missing"),
+])
+def test_old_password_is_required(owner: TestClient, body: dict[str, str], cause: str) -> None:
+    response = owner.post(ROUTE, json=body)
+    assert response.status_code == 403
+    assert response.json() == {"message": "Invalid password", "cause": cause}
+    assert login(owner, OWNER, PASSWORD)  # unchanged
+
+
+@pytest.mark.parametrize("new_password", ["simple", "password1", "aaaaaaaaaaaa", "qwerty123"])
+def test_weak_password_is_a_400(owner: TestClient, new_password: str) -> None:
+    response = owner.post(ROUTE, json={"password": PASSWORD, "newPassword": new_password})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == "Bad Request"
+    [problem] = body["message"]["obj.newPassword"]
+    assert problem["msg"] == [passwords.WEAK]
+    assert isinstance(problem["args"], list)
+
+
+@pytest.mark.parametrize("body,path", [
+    ({"password": PASSWORD}, "obj.newPassword"),
+    ({"password": PASSWORD, "newPassword": 5}, "obj.newPassword"),
+    ({"password": 5, "newPassword": STRONG}, "obj.password"),
+    ([], "obj"),
+])
+def test_malformed_body_is_a_400(owner: TestClient, body: Any, path: str) -> None:
+    response = owner.post(ROUTE, json=body)
+    assert response.status_code == 400
+    assert path in response.json()["message"]
+
+
+def test_body_is_checked_before_the_token(client: TestClient) -> None:
+    weak = client.post(ROUTE, json={"password": PASSWORD, "newPassword": "simple"})
+    assert weak.status_code == 400  # as the original's body parser
+    strong = client.post(ROUTE, json={"password": PASSWORD, "newPassword": STRONG})
+    assert strong.status_code == 401
+
+
+def test_password_change_refuses_earlier_tokens(owner: TestClient, owner_token: str) -> None:
+    other_session = login(owner)
+    response = owner.post(ROUTE, json={"password": PASSWORD, "newPassword": STRONG})
+    assert response.status_code == 200
+    assert response.json() == {"message": "Password changed"}
+    fresh = response.headers["X-Auth-Token"]
+    assert fresh not in (owner_token, other_session)
+    for token in (owner_token, other_session):
+        refused = owner.get("/users/access_token/validate", headers={"X-Auth-Token": token})
+        assert refused.status_code == 401
+    assert owner.get("/users/access_token/validate",
+                     headers={"X-Auth-Token": fresh}).status_code == 200
+    old = owner.get("/users/access_token", headers={"username": OWNER, "password": PASSWORD})
+    assert old.status_code == 401
+    new_login = login(owner, OWNER, STRONG)  # within the same second as the change
+    assert owner.get("/users/access_token/validate",
+                     headers={"X-Auth-Token": new_login}).status_code == 200
+
+
+def test_app_tokens_may_not_change_the_password(owner: TestClient) -> None:
+    token = installed_app(owner, "boss", "owner")
+    response = owner.post(ROUTE, json={"password": PASSWORD, "newPassword": STRONG},
+                          headers={"X-Auth-Token": token})
+    assert response.status_code == 403
+
+
+def test_long_passwords_are_scored_and_bounded(owner: TestClient) -> None:
+    response = owner.post(ROUTE, json={"password": PASSWORD,
+                                       "newPassword": "x" * (passwords.MAX_LENGTH + 1)})
+    assert response.status_code == 400
+    long_and_strong = STRONG * 3  # longer than zxcvbn's limit
+    response = owner.post(ROUTE, json={"password": PASSWORD, "newPassword": long_and_strong})
+    assert response.status_code == 200
