@@ -160,3 +160,18 @@ def test_no_token_in_a_real_servers_output_at_debug_level(tmp_path: Path) -> Non
     assert "Serving HAT API" in output
     for secret in (token, token.split(".")[2], "log-check-password-1", "another-long-password"):
         assert secret not in output
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v2.6/data/test/x?take=2147483648",
+    "/api/v2.6/data/test/x?skip=99999999999999999999",
+    "/api/v2.6/combinator/c?take=2147483648",
+    "/api/v2.6/she/feed?since=582263973796366209100283904",
+    "/api/v2.6/she/feed?until=-9223372036854775809",
+])
+def test_numbers_past_the_originals_integer_types_are_a_400(owner: TestClient,
+                                                             path: str) -> None:
+    """Found by fuzzing: such values overflowed the database's integers (500)."""
+    response = owner.get(path)
+    assert response.status_code == 400, response.text
+    assert response.json()["message"].startswith("Cannot parse parameter")

@@ -20,7 +20,10 @@ def _seconds(request: Request, name: str) -> int | None:
     if raw is None:
         return None
     try:
-        return int(raw)
+        value = int(raw)
+        if not -(2**63) <= value < 2**63:  # the original's Long (found by fuzzing: larger
+            raise ValueError  # values overflowed the database's integers)
+        return value
     except ValueError:
         raise BadRequest(f'Cannot parse parameter {name} as Long: For input string: "{raw}"') \
             from None

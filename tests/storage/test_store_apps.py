@@ -1,0 +1,83 @@
+"""The Store's applications section (storage/base.py), on every backend: registrations and
+their status, key rotation, the HAT's owner and an endpoint's newest record time."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from openhat import hats, records, tokens
+from openhat.storage.base import NewElement, Store
+
+NOW = 1_700_000_000_000
+
+
+@pytest.fixture
+def hat_id(store: Store) -> str:
+    return hats.create_hat(store, "apps.example.test", "owner", "a-password-1").hat.hat_id
+
+
+def test_register_replace_and_remove(store: Store, hat_id: str) -> None:
+    assert store.save_application(hat_id, "b-app", '{"id":"b-app"}', NOW) is True
+    assert store.save_application(hat_id, "a-app", '{"id":"a-app"}', NOW) is True
+    store.set_application_status(hat_id, "b-app", True, "1.0.0", NOW + 1)
+    assert store.save_application(hat_id, "b-app", '{"id":"b-app","v":2}', NOW + 2) is False
+    found = store.application(hat_id, "b-app")
+    assert found is not None
+    assert (found.manifest, found.enabled, found.setup_version) == \
+        ('{"id":"b-app","v":2}', True, "1.0.0")  # replacing keeps the status
+    assert (found.added_at, found.updated_at) == (NOW, NOW + 2)
+    assert [a.application_id for a in store.applications(hat_id)] == ["a-app", "b-app"]
+    store.set_application_status(hat_id, "b-app", False, "1.0.0", NOW + 3)
+    assert store.application(hat_id, "b-app").enabled is False  # type: ignore[union-attr]
+    assert store.delete_application(hat_id, "b-app") is True
+    assert store.delete_application(hat_id, "b-app") is False
+    assert store.application(hat_id, "b-app") is None
+
+
+def test_applications_belong_to_one_hat(store: Store, hat_id: str) -> None:
+    other = hats.create_hat(store, "other.example.test", "owner", "a-password-1").hat.hat_id
+    store.save_application(hat_id, "app", "{}", NOW)
+    assert store.application(other, "app") is None
+    assert store.applications(other) == []
+    assert store.delete_application(other, "app") is False
+    store.delete_hat(hat_id)
+    assert store.applications(hat_id) == []
+
+
+@pytest.mark.parametrize("revoke", [False, True])
+def test_rotate_signing_key(store: Store, hat_id: str, revoke: bool) -> None:
+    first = store.signing_keys(hat_id)[0]
+    second = tokens.generate_key(hat_id)
+    store.rotate_signing_key(second, int(time.time()), revoke=False)
+    third = tokens.generate_key(hat_id)
+    store.rotate_signing_key(third, int(time.time()), revoke=revoke)
+    keys = {k.kid: k for k in store.signing_keys(hat_id)}
+    assert set(keys) == {first.kid, second.kid, third.kid}
+    assert tokens.signing_key(list(keys.values())).kid == third.kid
+    for older in (first.kid, second.kid):
+        assert keys[older].retired_at is not None
+        assert keys[older].revoked is revoke
+    assert keys[third.kid].retired_at is None and not keys[third.kid].revoked
+
+
+def test_hat_owner(store: Store, hat_id: str) -> None:
+    from openhat import users
+
+    store.add_user(users.new_user(hat_id, "aaa-debit-user", "a-password-1", ("datadebit",)))
+    owner = store.hat_owner(hat_id)
+    assert owner is not None and owner.username == "owner" and "owner" in owner.roles
+    assert store.hat_owner("no-such-hat") is None
+
+
+def test_newest_record_time(store: Store, hat_id: str) -> None:
+    assert store.newest_record_time(hat_id, "ns/ep") is None
+    first = records.new_record("ns/ep", {"n": 1})
+    store.insert_elements(hat_id, [NewElement(first)], NOW)
+    store.insert_elements(hat_id, [NewElement(records.new_record("ns/ep", {"n": 2}))], NOW + 5)
+    assert store.newest_record_time(hat_id, "ns/ep") == NOW + 5
+    store.update_records(hat_id, [records.new_record("ns/ep", {"n": 3}, first.record_id)],
+                         NOW + 9)
+    assert store.newest_record_time(hat_id, "ns/ep") == NOW + 9
+    assert store.newest_record_time(hat_id, "ns/other") is None
