@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import uuid
 import time
 from pathlib import Path
 
@@ -32,6 +33,7 @@ import uuid_utils
 
 from bench.common import note_batch, seed_note, wait_for_health
 from openhat.storage.sqlite import PRAGMAS
+from openhat.storage.sqlite_duplicates import duplicate_key
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,15 +47,16 @@ def floor(notes: int, db_path: str) -> float:
     store.close()
     rows = []
     links = []
-    hat_id = "bench"
+    hat_id = str(uuid.uuid4())  # shaped as the server's: the same rows
     for i in range(notes):
         note, nudge = seed_note(i)
         group = str(uuid_utils.uuid7())
         for endpoint, data in (("rumpel/notable", note), ("rumpel/nudge", nudge)):
             text = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
             record_id = str(uuid_utils.uuid7())
-            rows.append((hat_id, record_id, endpoint, text.decode(),
-                         hashlib.sha256(text).digest(), 0, 0))
+            digest = hashlib.sha256(text).digest()
+            rows.append((hat_id, record_id, endpoint, text.decode(), digest, 0, 0,
+                         duplicate_key(hat_id, endpoint, digest)))
             links.append((hat_id, group, record_id))
     conn = sqlite3.connect(db_path, isolation_level=None)
     for pragma in PRAGMAS:  # the same set-up as the server's connections: a fair floor
@@ -61,7 +64,7 @@ def floor(notes: int, db_path: str) -> float:
     start = time.perf_counter()
     conn.execute("BEGIN IMMEDIATE")
     conn.executemany("INSERT INTO records (hat_id, record_id, endpoint, data, hash, created_at,"
-                     " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+                     " updated_at, dup_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
     conn.executemany("INSERT INTO record_links VALUES (?, ?, ?)", links)
     conn.execute("COMMIT")
     elapsed = time.perf_counter() - start

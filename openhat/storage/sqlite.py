@@ -22,7 +22,7 @@ from pathlib import Path
 
 import orjson
 
-from openhat.storage import sqlite_query, sqlite_sql
+from openhat.storage import sqlite_duplicates, sqlite_query, sqlite_sql
 from openhat.storage.base import (
     DirectoryEntry,
     DuplicateRecord,
@@ -74,6 +74,7 @@ class SqliteStore(SqliteApplications, SqliteQueries, Store):
         for pragma in PRAGMAS:
             conn.execute(pragma)
         sqlite_query.register_functions(conn)
+        sqlite_duplicates.register_function(conn)
         return conn
 
     def _reader(self) -> sqlite3.Connection:
@@ -262,25 +263,30 @@ class SqliteStore(SqliteApplications, SqliteQueries, Store):
     def insert_elements(self, hat_id: str, elements: Sequence[NewElement], now: int,
                         skip_duplicates: bool = False) -> list[bool]:
         if not skip_duplicates:
-            rows = _element_rows(hat_id, elements, now)  # built before taking the lock
-            try:
-                with self._write() as conn:
-                    _insert_rows(conn, *rows)
-            except sqlite3.IntegrityError as exc:
-                raise DuplicateRecord(str(exc)) from exc
+            records, links = _element_rows(hat_id, elements, now)  # built before the lock
+            keys = {(row[2], row[4]) for row in records}
+            if len(keys) != len(records):
+                raise DuplicateRecord("the same data twice in one endpoint")
+            with self._write() as conn:
+                if not keys.isdisjoint(
+                        sqlite_duplicates.stored(conn, hat_id, [row[7] for row in records])):
+                    raise DuplicateRecord("data already stored")
+                _insert_rows(conn, records, links)
             return [True] * len(elements)
+        rows = [_element_rows(hat_id, (element,), now) for element in elements]
         with self._write() as conn:
+            taken = sqlite_duplicates.stored(conn, hat_id, [r[7] for rs, _ in rows for r in rs])
+            kept: tuple[list[RecordRow], list[LinkRow]] = ([], [])
             stored = []
-            for element in elements:
-                conn.execute("SAVEPOINT element")
-                try:
-                    _insert_rows(conn, *_element_rows(hat_id, (element,), now))
-                except sqlite3.IntegrityError:
-                    conn.execute("ROLLBACK TO element")
-                    stored.append(False)
-                else:
-                    stored.append(True)
-                conn.execute("RELEASE element")
+            for records, links in rows:
+                keys = {(row[2], row[4]) for row in records}
+                ok = len(keys) == len(records) and taken.isdisjoint(keys)
+                if ok:
+                    taken |= keys
+                    kept[0].extend(records)
+                    kept[1].extend(links)
+                stored.append(ok)
+            _insert_rows(conn, *kept)
             return stored
 
     def read_records(self, hat_id: str, query: RecordQuery) -> list[StoredRecord]:
@@ -297,16 +303,18 @@ class SqliteStore(SqliteApplications, SqliteQueries, Store):
     def update_records(self, hat_id: str, updates: Sequence[NewRecord], now: int) -> None:
         with self._write() as conn:
             for update in updates:
-                try:
-                    cursor = conn.execute(
-                        "UPDATE records SET data = ?, hash = ?, updated_at = ?"
-                        " WHERE hat_id = ? AND record_id = ?",
-                        (update.data, update.hash, now, hat_id, update.record_id),
-                    )
-                except sqlite3.IntegrityError as exc:
-                    raise DuplicateRecord(str(exc)) from exc
-                if cursor.rowcount != 1:
+                row = conn.execute("SELECT endpoint FROM records WHERE hat_id = ? AND"
+                                   " record_id = ?", (hat_id, update.record_id)).fetchone()
+                if row is None:
                     raise RecordsMissing(update.record_id)
+                if sqlite_duplicates.stored_elsewhere(conn, hat_id, update.record_id, row[0],
+                                                      update.hash):
+                    raise DuplicateRecord(update.record_id)
+                conn.execute("UPDATE records SET data = ?, hash = ?, dup_key = ?, updated_at = ?"
+                             " WHERE hat_id = ? AND record_id = ?",
+                             (update.data, update.hash,
+                              sqlite_duplicates.duplicate_key(hat_id, row[0], update.hash), now,
+                              hat_id, update.record_id))
 
     def delete_records(self, hat_id: str, record_ids: Sequence[str]) -> None:
         with self._write() as conn:
@@ -369,26 +377,33 @@ def _insert_key(conn: sqlite3.Connection, key: SigningKey) -> None:
                   key.retired_at, int(key.revoked)))
 
 
-Row = tuple[object, ...]
+RecordRow = tuple[str, str, str, str, bytes, int, int, int]  # the columns of _insert_rows
+LinkRow = tuple[str, str, str]
 
 
 def _element_rows(hat_id: str, elements: Sequence[NewElement],
-                  now: int) -> tuple[list[Row], list[Row]]:
+                  now: int) -> tuple[list[RecordRow], list[LinkRow]]:
     """Record rows (in order: each record, then its links) and link-group rows."""
-    records: list[Row] = []
-    links: list[Row] = []
+    records: list[RecordRow] = []
+    links: list[LinkRow] = []
     for record, element_links, group_id in elements:
-        records.append((hat_id, *record, now, now))
+        records.append(_record_row(hat_id, record, now))
         if element_links and group_id:
-            records.extend((hat_id, *link, now, now) for link in element_links)
+            records.extend(_record_row(hat_id, link, now) for link in element_links)
             links.append((hat_id, group_id, record.record_id))
             links.extend((hat_id, group_id, link.record_id) for link in element_links)
     return records, links
 
 
-def _insert_rows(conn: sqlite3.Connection, records: list[Row], links: list[Row]) -> None:
+def _record_row(hat_id: str, record: NewRecord, now: int) -> RecordRow:
+    return (hat_id, *record, now, now,
+            sqlite_duplicates.duplicate_key(hat_id, record.endpoint, record.hash))
+
+
+def _insert_rows(conn: sqlite3.Connection, records: list[RecordRow],
+                 links: list[LinkRow]) -> None:
     conn.executemany("INSERT INTO records (hat_id, record_id, endpoint, data, hash, created_at,"
-                     " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)", records)
+                     " updated_at, dup_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", records)
     if links:
         conn.executemany("INSERT INTO record_links VALUES (?, ?, ?)", links)
 
