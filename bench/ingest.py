@@ -24,8 +24,8 @@ import subprocess
 import sys
 import tempfile
 import threading
-import uuid
 import time
+import uuid
 from pathlib import Path
 
 import orjson

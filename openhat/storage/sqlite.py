@@ -41,6 +41,7 @@ from openhat.storage.base import (
 )
 from openhat.storage.migrations import migrations
 from openhat.storage.sqlite_apps import SqliteApplications
+from openhat.storage.sqlite_checkpoints import Checkpointer
 from openhat.storage.sqlite_queries import SqliteQueries
 
 _BUSY_TIMEOUT_MS = 30_000
@@ -52,6 +53,8 @@ PRAGMAS = (
     "PRAGMA cache_size=-65536",  # 64 MiB: the duplicate index is keyed by hash (random order)
     "PRAGMA wal_autocheckpoint=4000",  # fewer, larger checkpoints under bulk ingest
 )
+# The server's writer leaves checkpoints to its Checkpointer thread (sqlite_checkpoints.py).
+_WRITER_PRAGMAS = ("PRAGMA wal_autocheckpoint=0",)
 
 
 class SqliteStore(SqliteApplications, SqliteQueries, Store):
@@ -67,6 +70,11 @@ class SqliteStore(SqliteApplications, SqliteQueries, Store):
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
+        self._checkpointer: Checkpointer | None = None
+        if path != ":memory:":
+            for pragma in _WRITER_PRAGMAS:
+                self._writer.execute(pragma)
+            self._checkpointer = Checkpointer(path, self._exclusive)
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
@@ -90,23 +98,31 @@ class SqliteStore(SqliteApplications, SqliteQueries, Store):
         return conn
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction: all or nothing, the database lock taken up front."""
+    def _exclusive(self) -> Iterator[None]:
+        """The turn of this thread among all writers of the database, in every process."""
         with self._write_lock:
             if self._lock_file is not None:
                 fcntl.flock(self._lock_file, fcntl.LOCK_EX)
             try:
-                conn = self._writer
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    yield conn
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
+                yield
             finally:
                 if self._lock_file is not None:
                     fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: all or nothing, the database lock taken up front."""
+        with self._exclusive():
+            conn = self._writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        if self._checkpointer is not None:
+            self._checkpointer.written()
 
     # --- lifecycle ---------------------------------------------------------------------
     def migrate(self) -> list[str]:
@@ -133,6 +149,8 @@ class SqliteStore(SqliteApplications, SqliteQueries, Store):
         return applied
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         with self._readers_lock:
             for conn in self._readers:
                 conn.close()
