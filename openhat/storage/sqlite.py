@@ -22,7 +22,7 @@ from pathlib import Path
 
 import orjson
 
-from openhat.storage import sqlite_duplicates, sqlite_query, sqlite_sql
+from openhat.storage import sqlite_duplicates, sqlite_inserts, sqlite_query, sqlite_sql
 from openhat.storage.base import (
     DirectoryEntry,
     DuplicateRecord,
@@ -281,30 +281,31 @@ class SqliteStore(SqliteApplications, SqliteQueries, Store):
     def insert_elements(self, hat_id: str, elements: Sequence[NewElement], now: int,
                         skip_duplicates: bool = False) -> list[bool]:
         if not skip_duplicates:
-            records, links = _element_rows(hat_id, elements, now)  # built before the lock
-            keys = {(row[2], row[4]) for row in records}
-            if len(keys) != len(records):
+            rows = sqlite_inserts.element_rows(hat_id, elements)  # all built before the lock
+            keys = rows.duplicate_keys()
+            if len(keys) != len(rows.records):
                 raise DuplicateRecord("the same data twice in one endpoint")
+            prepared = sqlite_inserts.prepare(hat_id, now, rows)
             with self._write() as conn:
-                if not keys.isdisjoint(
-                        sqlite_duplicates.stored(conn, hat_id, [row[7] for row in records])):
+                if not keys.isdisjoint(sqlite_duplicates.stored(conn, hat_id, rows.dup_keys())):
                     raise DuplicateRecord("data already stored")
-                _insert_rows(conn, records, links)
+                sqlite_inserts.insert(conn, prepared)
             return [True] * len(elements)
-        rows = [_element_rows(hat_id, (element,), now) for element in elements]
+        per_element = [sqlite_inserts.element_rows(hat_id, (e,)) for e in elements]
         with self._write() as conn:
-            taken = sqlite_duplicates.stored(conn, hat_id, [r[7] for rs, _ in rows for r in rs])
-            kept: tuple[list[RecordRow], list[LinkRow]] = ([], [])
+            taken = sqlite_duplicates.stored(conn, hat_id,
+                                             [k for rows in per_element for k in rows.dup_keys()])
+            kept = sqlite_inserts.Rows([], [])
             stored = []
-            for records, links in rows:
-                keys = {(row[2], row[4]) for row in records}
-                ok = len(keys) == len(records) and taken.isdisjoint(keys)
+            for rows in per_element:
+                keys = rows.duplicate_keys()
+                ok = len(keys) == len(rows.records) and taken.isdisjoint(keys)
                 if ok:
                     taken |= keys
-                    kept[0].extend(records)
-                    kept[1].extend(links)
+                    kept.records.extend(rows.records)
+                    kept.links.extend(rows.links)
                 stored.append(ok)
-            _insert_rows(conn, *kept)
+            sqlite_inserts.insert(conn, sqlite_inserts.prepare(hat_id, now, kept))
             return stored
 
     def read_records(self, hat_id: str, query: RecordQuery) -> list[StoredRecord]:
@@ -393,37 +394,6 @@ def _insert_key(conn: sqlite3.Connection, key: SigningKey) -> None:
     conn.execute("INSERT INTO signing_keys VALUES (?, ?, ?, ?, ?, ?, ?)",
                  (key.hat_id, key.kid, key.private_pem, key.public_pem, key.created_at,
                   key.retired_at, int(key.revoked)))
-
-
-RecordRow = tuple[str, str, str, str, bytes, int, int, int]  # the columns of _insert_rows
-LinkRow = tuple[str, str, str]
-
-
-def _element_rows(hat_id: str, elements: Sequence[NewElement],
-                  now: int) -> tuple[list[RecordRow], list[LinkRow]]:
-    """Record rows (in order: each record, then its links) and link-group rows."""
-    records: list[RecordRow] = []
-    links: list[LinkRow] = []
-    for record, element_links, group_id in elements:
-        records.append(_record_row(hat_id, record, now))
-        if element_links and group_id:
-            records.extend(_record_row(hat_id, link, now) for link in element_links)
-            links.append((hat_id, group_id, record.record_id))
-            links.extend((hat_id, group_id, link.record_id) for link in element_links)
-    return records, links
-
-
-def _record_row(hat_id: str, record: NewRecord, now: int) -> RecordRow:
-    return (hat_id, *record, now, now,
-            sqlite_duplicates.duplicate_key(hat_id, record.endpoint, record.hash))
-
-
-def _insert_rows(conn: sqlite3.Connection, records: list[RecordRow],
-                 links: list[LinkRow]) -> None:
-    conn.executemany("INSERT INTO records (hat_id, record_id, endpoint, data, hash, created_at,"
-                     " updated_at, dup_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", records)
-    if links:
-        conn.executemany("INSERT INTO record_links VALUES (?, ?, ?)", links)
 
 
 def _delete_doomed(conn: sqlite3.Connection, hat_id: str) -> int:

@@ -352,6 +352,21 @@ def test_text_that_copy_must_escape_round_trips(store: Store, hat_id: str) -> No
     assert page(store, hat_id, "ns/y") == [{"b": odd}]
 
 
+def test_a_batch_of_multibyte_text_is_stored_exactly_and_in_order(store: Store,
+                                                                  hat_id: str) -> None:
+    """SQLite writes a batch in one statement that cuts the texts out of one buffer by
+    byte offsets: characters of 1 to 4 bytes, and texts of many lengths, keep their bounds."""
+    datas = [{"t": "é" * i + "€" * (i % 3) + "🎩" * (i % 5) + "x" * (i % 7)} for i in range(300)]
+    elements = [NewElement(rec("ns/ep", d), (rec("ns/l", {"of": d["t"]}),), f"g{i}")
+                for i, d in enumerate(datas)]
+    store.insert_elements(hat_id, elements, NOW)
+    assert page(store, hat_id, take=1000) == datas
+    assert page(store, hat_id, "ns/l", take=1000) == [{"of": d["t"]} for d in datas]
+    for element in elements[::37]:
+        found = store.get_record(hat_id, element.record.record_id)
+        assert found is not None and orjson.loads(found.data) == orjson.loads(element.record.data)
+
+
 @pytest.mark.parametrize("descending", [False, True])
 def test_deep_pages_in_insertion_order(store: Store, hat_id: str, descending: bool) -> None:
     """Far into an endpoint PostgreSQL finds where a page starts from the index alone:
