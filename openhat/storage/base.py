@@ -204,11 +204,15 @@ class Store(ABC):
     def add_user(self, user: User) -> None:
         """Add a user (other than the owner) to a HAT. Raises UserExists for a taken name."""
 
-    @abstractmethod
-    def user_by_name(self, hat_id: str, username: str) -> User | None: ...
+    def user_by_name(self, hat_id: str, username: str) -> User | None:
+        return self._user("username", hat_id, username)
+
+    def user_by_id(self, hat_id: str, user_id: str) -> User | None:
+        return self._user("user_id", hat_id, user_id)
 
     @abstractmethod
-    def user_by_id(self, hat_id: str, user_id: str) -> User | None: ...
+    def _user(self, column: str, hat_id: str, value: str) -> User | None:
+        """The user whose `column` (`username` or `user_id`, never caller input) is `value`."""
 
     @abstractmethod
     def set_password(self, hat_id: str, user_id: str, password_hash: str,
@@ -358,13 +362,18 @@ class Store(ABC):
         DebitMissing; BundleExists when a bundle id belongs to another debit, or (with
         `only_new_bundles`) exists at all."""
 
-    @abstractmethod
     def debit(self, hat_id: str, debit_key: str) -> Debit | None:
         """A debit with its permissions, oldest first."""
+        found = self._debits(hat_id, debit_key)
+        return found[0] if found else None
 
-    @abstractmethod
     def debits(self, hat_id: str) -> list[Debit]:
         """Every debit of the HAT, by key."""
+        return self._debits(hat_id, None)
+
+    @abstractmethod
+    def _debits(self, hat_id: str, debit_key: str | None) -> list[Debit]:
+        """The debit `debit_key`, or with None every debit, by key."""
 
     @abstractmethod
     def set_debit_permissions(self, hat_id: str, debit_key: str,

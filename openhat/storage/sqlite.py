@@ -229,12 +229,6 @@ class SqliteStore(SqliteApplications, SqliteQueries, Store):
         except sqlite3.IntegrityError as exc:
             raise UserExists(user.username) from exc
 
-    def user_by_name(self, hat_id: str, username: str) -> User | None:
-        return self._user("username", hat_id, username)
-
-    def user_by_id(self, hat_id: str, user_id: str) -> User | None:
-        return self._user("user_id", hat_id, user_id)
-
     def _user(self, column: str, hat_id: str, value: str) -> User | None:
         row = self._reader().execute(
             "SELECT hat_id, user_id, username, password_hash, roles, enabled,"

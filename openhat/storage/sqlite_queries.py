@@ -135,13 +135,6 @@ class SqliteQueries:
                     raise BundleExists(bundle_id)
             _store_permissions(conn, hat_id, debit_key, permissions, bundles)
 
-    def debit(self, hat_id: str, debit_key: str) -> Debit | None:
-        found = self._debits(hat_id, debit_key)
-        return found[0] if found else None
-
-    def debits(self, hat_id: str) -> list[Debit]:
-        return self._debits(hat_id, None)
-
     def _debits(self, hat_id: str, debit_key: str | None) -> list[Debit]:
         where = "hat_id = ?" + (" AND debit_key = ?" if debit_key is not None else "")
         args: tuple[Any, ...] = (hat_id,) if debit_key is None else (hat_id, debit_key)
