@@ -50,11 +50,9 @@ PRAGMAS = (
     "PRAGMA synchronous=NORMAL",  # durable at checkpoints; a crash loses no committed page
     "PRAGMA foreign_keys=ON",
     f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}",
-    "PRAGMA cache_size=-65536",  # 64 MiB: the duplicate index is keyed by hash (random order)
-    "PRAGMA wal_autocheckpoint=4000",  # fewer, larger checkpoints under bulk ingest
+    "PRAGMA cache_size=-65536",  # 64 MiB
+    "PRAGMA wal_autocheckpoint=4000",  # for other writers (the bench floor, the sqlite3 CLI)
 )
-# The server's writer leaves checkpoints to its Checkpointer thread (sqlite_checkpoints.py).
-_WRITER_PRAGMAS = ("PRAGMA wal_autocheckpoint=0",)
 
 
 class SqliteStore(SqliteApplications, SqliteQueries, Store):
@@ -72,8 +70,8 @@ class SqliteStore(SqliteApplications, SqliteQueries, Store):
         self._readers_lock = threading.Lock()
         self._checkpointer: Checkpointer | None = None
         if path != ":memory:":
-            for pragma in _WRITER_PRAGMAS:
-                self._writer.execute(pragma)
+            # The writer leaves checkpoints to the Checkpointer thread (sqlite_checkpoints.py).
+            self._writer.execute("PRAGMA wal_autocheckpoint=0")
             self._checkpointer = Checkpointer(path, self._exclusive)
 
     def _connect(self) -> sqlite3.Connection:
@@ -276,7 +274,7 @@ class SqliteStore(SqliteApplications, SqliteQueries, Store):
                         skip_duplicates: bool = False) -> list[bool]:
         if not skip_duplicates:
             rows = sqlite_inserts.element_rows(hat_id, elements)  # all built before the lock
-            keys = rows.duplicate_keys()
+            keys = rows.content_keys()
             if len(keys) != len(rows.records):
                 raise DuplicateRecord("the same data twice in one endpoint")
             prepared = sqlite_inserts.prepare(hat_id, now, rows)
@@ -292,7 +290,7 @@ class SqliteStore(SqliteApplications, SqliteQueries, Store):
             kept = sqlite_inserts.Rows([], [])
             stored = []
             for rows in per_element:
-                keys = rows.duplicate_keys()
+                keys = rows.content_keys()
                 ok = len(keys) == len(rows.records) and taken.isdisjoint(keys)
                 if ok:
                     taken |= keys
@@ -320,14 +318,13 @@ class SqliteStore(SqliteApplications, SqliteQueries, Store):
                                    " record_id = ?", (hat_id, update.record_id)).fetchone()
                 if row is None:
                     raise RecordsMissing(update.record_id)
+                dup_key = sqlite_duplicates.duplicate_key(hat_id, row[0], update.hash)
                 if sqlite_duplicates.stored_elsewhere(conn, hat_id, update.record_id, row[0],
-                                                      update.hash):
+                                                      update.hash, dup_key):
                     raise DuplicateRecord(update.record_id)
                 conn.execute("UPDATE records SET data = ?, hash = ?, dup_key = ?, updated_at = ?"
                              " WHERE hat_id = ? AND record_id = ?",
-                             (update.data, update.hash,
-                              sqlite_duplicates.duplicate_key(hat_id, row[0], update.hash), now,
-                              hat_id, update.record_id))
+                             (update.data, update.hash, dup_key, now, hat_id, update.record_id))
 
     def delete_records(self, hat_id: str, record_ids: Sequence[str]) -> None:
         with self._write() as conn:

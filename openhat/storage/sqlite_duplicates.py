@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterable
 
 import orjson
 
-DuplicateKey = tuple[str, bytes]  # (endpoint, hash) within one HAT
+ContentKey = tuple[str, bytes]  # (endpoint, hash): equal within one HAT means a duplicate
 
 
 def duplicate_key(hat_id: str, endpoint: str, digest: bytes) -> int:
@@ -33,21 +32,20 @@ def register_function(conn: sqlite3.Connection) -> None:
     conn.create_function("hat_duplicate_key", 3, duplicate_key, deterministic=True)
 
 
-def stored(conn: sqlite3.Connection, hat_id: str, dup_keys: Iterable[int]) -> set[DuplicateKey]:
+def stored(conn: sqlite3.Connection, hat_id: str, dup_keys: list[int]) -> set[ContentKey]:
     """(endpoint, hash) of the HAT's stored records whose `dup_key` is among `dup_keys`."""
     # INDEXED BY: left alone, the planner prefers the hat_id prefix of another index,
     # which scans the whole HAT.
     rows = conn.execute("SELECT endpoint, hash FROM records INDEXED BY records_by_dup_key"
                         " WHERE dup_key IN (SELECT value FROM json_each(?)) AND hat_id = ?",
-                        (orjson.dumps(list(dup_keys)), hat_id))
+                        (orjson.dumps(dup_keys), hat_id))
     return set(rows)
 
 
 def stored_elsewhere(conn: sqlite3.Connection, hat_id: str, record_id: str, endpoint: str,
-                     digest: bytes) -> bool:
+                     digest: bytes, dup_key: int) -> bool:
     """Whether a record other than `record_id` already holds this data in the endpoint."""
     row = conn.execute("SELECT 1 FROM records INDEXED BY records_by_dup_key WHERE dup_key = ?"
                        " AND hat_id = ? AND endpoint = ? AND hash = ? AND record_id <> ?",
-                       (duplicate_key(hat_id, endpoint, digest), hat_id, endpoint, digest,
-                        record_id)).fetchone()
+                       (dup_key, hat_id, endpoint, digest, record_id)).fetchone()
     return row is not None

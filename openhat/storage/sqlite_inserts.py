@@ -38,7 +38,7 @@ class RecordRow(NamedTuple):
     dup_key: int
 
     @property
-    def duplicate_key(self) -> sqlite_duplicates.DuplicateKey:
+    def content_key(self) -> sqlite_duplicates.ContentKey:
         return self.record.endpoint, self.record.hash
 
 
@@ -48,8 +48,8 @@ class Rows(NamedTuple):
     records: list[RecordRow]
     links: list[tuple[str, str]]  # (group_id, record_id)
 
-    def duplicate_keys(self) -> set[sqlite_duplicates.DuplicateKey]:
-        return {row.duplicate_key for row in self.records}
+    def content_keys(self) -> set[sqlite_duplicates.ContentKey]:
+        return {row.content_key for row in self.records}
 
     def dup_keys(self) -> list[int]:
         return [row.dup_key for row in self.records]
@@ -88,9 +88,9 @@ def prepare(hat_id: str, now: int, rows: Rows) -> Prepared:
         texts.append(text)
         meta.append((record.record_id, record.endpoint, dup_key, offset, len(text)))
         offset += len(text)
-    records: dict[str, object] = {"hat_id": hat_id, "now": now, "texts": b"".join(texts),
-               "hashes": b"".join(row.record.hash for row in rows.records),
-               "rows": orjson.dumps(meta)}
+    records: dict[str, object] = {
+        "hat_id": hat_id, "now": now, "texts": b"".join(texts),
+        "hashes": b"".join(row.record.hash for row in rows.records), "rows": orjson.dumps(meta)}
     links: dict[str, object] | None = None
     if rows.links:
         links = {"hat_id": hat_id, "rows": orjson.dumps(rows.links)}
