@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from typing import Any
 
 import click
-import uvicorn
 
 from openhat import hats
 from openhat.cli_admin import COMMANDS
@@ -78,20 +76,13 @@ def serve(**options: Any) -> None:
         click.echo(f"Created HAT {created.hat.domain} with owner '{created.owner_name}'.")
         if created.generated_password:
             click.echo(f"Generated owner password (shown once): {created.generated_password}")
-    from openhat.web.app import create_app, tune_gc
+    from openhat.web import server
+    from openhat.web.app import tune_gc
 
     tune_gc()
     click.echo(f"Serving HAT API at http://{settings.host}:{settings.port}"
                f" (public address {settings.public_domain})")
-    if settings.workers <= 1:
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
-                    log_level=settings.log_level, access_log=False)
-        return
-    for setting in SETTINGS:  # worker processes rebuild the settings from the environment
-        os.environ[setting.env] = str(getattr(settings, setting.name))
-    uvicorn.run("openhat.web.app:app_from_env", factory=True, host=settings.host,
-                port=settings.port, workers=settings.workers, log_level=settings.log_level,
-                access_log=False)
+    server.run(settings)
 
 
 @main.command()

@@ -42,6 +42,13 @@ SETTINGS: tuple[Setting, ...] = (
             "Days a token lives from login, however often it is refreshed."),
     Setting("token_idle_days", int, 3, "Days a token lives without being refreshed."),
     Setting("log_level", str, "info", "Log level: debug, info, warning, error."),
+    Setting("forwarded_allow_ips", str, "",
+            "Comma-separated addresses of reverse proxies whose X-Forwarded-For and "
+            "X-Forwarded-Proto are believed ('*' for any). Default: none."),
+    Setting("header_timeout", int, 10,
+            "Seconds a client has to send a request's headers before the connection is closed."),
+    Setting("body_timeout", int, 120,
+            "Seconds a client has to send a request's body after its headers."),
 )
 
 
@@ -58,6 +65,9 @@ class Settings:
     token_lifetime_days: int = 30
     token_idle_days: int = 3
     log_level: str = "info"
+    forwarded_allow_ips: str = ""
+    header_timeout: int = 10
+    body_timeout: int = 120
 
     @property
     def public_domain(self) -> str:

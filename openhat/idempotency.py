@@ -4,7 +4,9 @@ writes nothing twice (decisions doc, "Beyond the original").
 The key is claimed before the write runs and its response kept after it succeeds, so two
 copies of one request racing each other cannot both write: the second sees the claim (409
 while the first runs, the first's answer once it is done). A failed request releases its
-claim, so fixing and retrying works. Keys are kept for 24 hours, per HAT.
+claim, so fixing and retrying works. Keys are kept for 24 hours, per HAT and per caller: the
+same key sent by another caller (another user, or the same user through an application) is
+another key, so a replay never hands one caller's answer to another.
 """
 
 from __future__ import annotations
@@ -28,15 +30,23 @@ def fingerprint(method: str, path: str, query: str, body: bytes) -> bytes:
     return digest.digest()
 
 
-def claim(store: Store, hat_id: str, key: str, request_fingerprint: bytes
-          ) -> IdempotentResponse | None:
-    """None when the request should run now; the kept response when it ran before.
-    Raises BadRequest for an unusable key, IdempotencyMismatch when the key belonged to a
-    different request, IdempotencyConflict while the first request is still running."""
+def scoped_key(caller: str, key: str) -> str:
+    """The stored form of the client's `key` for `caller` (a user id, with the application
+    its token speaks for, if any). Raises BadRequest for an unusable key."""
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise BadRequest(f"Invalid {HEADER}: 1 to {MAX_KEY_LENGTH} printable characters")
+    return f"{caller}\n{key}"  # a newline cannot occur in a printable key
+
+
+def claim(store: Store, hat_id: str, stored_key: str, request_fingerprint: bytes
+          ) -> IdempotentResponse | None:
+    """None when the request should run now; the kept response when it ran before.
+    Raises IdempotencyMismatch when the key belonged to a different request,
+    IdempotencyConflict while the first request is still running."""
+    key = stored_key.rsplit("\n", 1)[-1]
     now = now_ms()
-    earlier = store.claim_idempotency_key(hat_id, key, request_fingerprint, now, now - KEEP_MS)
+    earlier = store.claim_idempotency_key(hat_id, stored_key, request_fingerprint, now,
+                                          now - KEEP_MS)
     if earlier is None:
         return None
     if earlier.fingerprint != request_fingerprint:

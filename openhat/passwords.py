@@ -15,7 +15,7 @@ from typing import Any
 import zxcvbn
 
 from openhat import users
-from openhat.errors import InvalidPassword
+from openhat.errors import BadRequest, InvalidPassword
 from openhat.models import Errors, error, raise_if
 from openhat.storage.base import Store, User
 
@@ -48,21 +48,19 @@ def weakness(password: str) -> list[str] | None:
 
 
 def new_password_problems(password: Any, path: str, errors: Errors) -> None:
-    """Add the problems of a new password to `errors`, in the original's JsError form."""
+    """Add the shape problems of a new password to `errors`, in the original's JsError form.
+    Cheap: its strength is scored later, by `change`, once the caller is authenticated."""
     if password is None:
         error(errors, path, "error.path.missing")
     elif not isinstance(password, str):
         error(errors, path, "error.expected.jsstring")
     elif len(password) > MAX_LENGTH:
         error(errors, path, f"error.maxLength: {MAX_LENGTH}")
-    else:
-        advice = weakness(password)
-        if advice is not None:
-            errors.setdefault(path, []).append({"msg": [WEAK], "args": advice})
 
 
 def parse_change(body: Any) -> PasswordChange:
-    """Raises BadRequest (checked before the token, as the original's body parser)."""
+    """Raises BadRequest for a malformed body (checked before the token, as the original's
+    body parser; the costly strength check waits for authentication)."""
     errors: Errors = {}
     if not isinstance(body, dict):
         error(errors, "obj", "error.expected.jsobject")
@@ -76,8 +74,12 @@ def parse_change(body: Any) -> PasswordChange:
 
 
 def change(store: Store, user: User, change: PasswordChange) -> int:
-    """Set the user's new password after checking the old one; returns the time (unix s)
-    from which tokens are valid again. Raises InvalidPassword (403)."""
+    """Set the user's new password after checking its strength and the old one; returns the
+    time (unix s) from which tokens are valid again. Raises BadRequest for a weak password,
+    InvalidPassword (403) for a missing or wrong old one."""
+    advice = weakness(change.new_password)
+    if advice is not None:
+        raise BadRequest({"obj.newPassword": [{"msg": [WEAK], "args": advice}]})
     if not change.password:
         raise InvalidPassword("Old password missing")
     if not users.check_password(user, change.password):

@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -22,6 +22,7 @@ from openhat.errors import HandlerNotFound, HatError, InternalError
 from openhat.storage import open_store
 from openhat.storage.base import Store
 from openhat.tokens import DAY
+from openhat.web import server
 from openhat.web.context import TOKEN_FIELD, AppState
 from openhat.web.responses import JsonResponse
 from openhat.web.routes import routes
@@ -103,6 +104,10 @@ class ServerErrors:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except ClientDisconnect:
+            # The client left (or its request timed out, see web/server.py) before its body
+            # arrived: nothing ran and there is no one to answer.
+            log.info("Client disconnected during %s %s", scope.get("method"), scope.get("path"))
         except Exception:
             if started:
                 raise
@@ -155,4 +160,6 @@ def tune_gc() -> None:
 def app_from_env() -> Starlette:
     """Factory for `uvicorn --factory` (worker processes read the settings from OPENHAT_*)."""
     tune_gc()
-    return create_app(Settings.load())
+    settings = Settings.load()
+    server.configure(settings)
+    return create_app(settings)

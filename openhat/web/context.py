@@ -47,6 +47,9 @@ class AppState:
     store: Store  # the home database (see openhat.directory)
     lifetimes: tokens.Lifetimes
     login_buckets: TokenBuckets = field(default_factory=TokenBuckets)
+    # Old-password guesses per token (its jti survives renewal): 5 at once, then one a minute.
+    password_buckets: TokenBuckets = field(
+        default_factory=lambda: TokenBuckets(capacity=5, refill_seconds=60.0))
     directory: HatDirectory = field(init=False)
 
     def __post_init__(self) -> None:
@@ -126,8 +129,8 @@ async def _handle(request: Request, state: AppState, handler: Handler, rule: Rul
         if not rule(call.caller.principal, request):
             raise Forbidden()
     key = request.headers.get(idempotency.HEADER)
-    if key is not None and request.method in WRITE_METHODS:
-        response = await idempotent(call, handler, key, raw)
+    if key is not None and call.caller is not None and request.method in WRITE_METHODS:
+        response = await idempotent(call, call.caller, handler, key, raw)
     else:
         response = await handler(call)
     # A handler that issues a new token for the caller (a password change) sets it.
@@ -138,9 +141,12 @@ async def _handle(request: Request, state: AppState, handler: Handler, rule: Rul
     return response
 
 
-async def idempotent(call: Call, handler: Handler, key: str, raw: bytes) -> Response:
-    """Run a write once per Idempotency-Key; a retry gets the first answer replayed."""
+async def idempotent(call: Call, caller: Caller, handler: Handler, key: str,
+                     raw: bytes) -> Response:
+    """Run a write once per Idempotency-Key and caller; a retry by the same caller, whose
+    token has just passed the route's rule again, gets the first answer replayed."""
     request = call.request
+    key = idempotency.scoped_key(caller_identity(caller), key)
     fingerprint = idempotency.fingerprint(request.method, request.url.path,
                                           request.url.query, raw)
     earlier = await call.run(idempotency.claim, call.store, call.hat.hat_id, key, fingerprint)
@@ -159,6 +165,13 @@ async def idempotent(call: Call, handler: Handler, key: str, raw: bytes) -> Resp
     else:
         await call.run(call.store.release_idempotency_key, call.hat.hat_id, key)
     return response
+
+
+def caller_identity(caller: Caller) -> str:
+    """Who a token speaks for: its user, and the application (and that application's
+    registration) when it is an application token."""
+    claims = caller.claims
+    return " ".join(str(claims.get(c) or "") for c in ("sub", "application"))
 
 
 def _hat_and_keys(directory: HatDirectory,

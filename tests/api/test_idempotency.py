@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
+from tests.app_fixtures import installed_app
+
 API = "/api/v2.6"
 BATCH = [{"endpoint": "test/idem", "data": {"n": 1},
           "links": [{"endpoint": "test/idem-link", "data": {"n": 2}}]}]
@@ -62,3 +64,33 @@ def test_delete_with_a_key_replays_success(owner: TestClient) -> None:
     first = owner.delete(f"{API}/data", params=params, headers={"Idempotency-Key": "k-6"})
     again = owner.delete(f"{API}/data", params=params, headers={"Idempotency-Key": "k-6"})
     assert first.status_code == again.status_code == 200  # not "Data Missing" the second time
+
+
+def test_a_key_never_replays_another_callers_answer(owner: TestClient) -> None:
+    """Security finding 7: an application without access to `secret` sent the owner's key
+    and body, and was handed the owner's record ids and data."""
+    body = [{"endpoint": "secret/idem", "data": {"diary": "private"}}]
+    headers = {"Idempotency-Key": "shared-key"}
+    assert owner.post(f"{API}/data-batch", json=body, headers=headers).status_code == 201
+    token = installed_app(owner, "other-app", "namespacewrite:public")
+    response = owner.post(f"{API}/data-batch", json=body,
+                          headers={**headers, "X-Auth-Token": token})
+    assert response.status_code == 403
+    assert "private" not in response.text
+    assert "Idempotent-Replayed" not in response.headers
+
+
+def test_the_same_key_is_the_callers_own_for_each_caller(owner: TestClient) -> None:
+    """Two callers may use one key string for two different requests (no 422 mismatch)."""
+    token = installed_app(owner, "writer-app", "namespacewrite:public")
+    headers = {"Idempotency-Key": "k-per-caller"}
+    assert owner.post(f"{API}/data/public/idem", json={"by": "owner"},
+                      headers=headers).status_code == 201
+    mine = owner.post(f"{API}/data/public/idem", json={"by": "app"},
+                      headers={**headers, "X-Auth-Token": token})
+    assert mine.status_code == 201
+    assert "Idempotent-Replayed" not in mine.headers
+    again = owner.post(f"{API}/data/public/idem", json={"by": "app"},
+                       headers={**headers, "X-Auth-Token": token})
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == mine.json()

@@ -62,11 +62,36 @@ def test_malformed_body_is_a_400(owner: TestClient, body: Any, path: str) -> Non
     assert path in response.json()["message"]
 
 
-def test_body_is_checked_before_the_token(client: TestClient) -> None:
-    weak = client.post(ROUTE, json={"password": PASSWORD, "newPassword": "simple"})
-    assert weak.status_code == 400  # as the original's body parser
+def test_body_shape_is_checked_before_the_token(client: TestClient) -> None:
+    malformed = client.post(ROUTE, json={"password": PASSWORD, "newPassword": 5})
+    assert malformed.status_code == 400  # as the original's body parser
     strong = client.post(ROUTE, json={"password": PASSWORD, "newPassword": STRONG})
     assert strong.status_code == 401
+
+
+def test_strength_is_scored_only_for_an_authenticated_caller(client: TestClient) -> None:
+    """Security finding 5: the strength check (~60 ms of zxcvbn) ran before authentication,
+    so unauthenticated clients could keep the server busy; now they get 401 first."""
+    calls = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "weakness", lambda password: calls.append(password))
+        weak = client.post(ROUTE, json={"password": PASSWORD, "newPassword": "simple"})
+    assert weak.status_code == 401
+    assert calls == []
+
+
+def test_old_password_guesses_are_limited_per_token(owner: TestClient) -> None:
+    """Security finding 8: a stolen token could guess the old password ~23 times a second."""
+    wrong = {"password": "not-the-password", "newPassword": STRONG}
+    answers = [owner.post(ROUTE, json=wrong).status_code for _ in range(6)]
+    assert answers == [403] * 5 + [429]
+    right = owner.post(ROUTE, json={"password": PASSWORD, "newPassword": STRONG})
+    assert right.status_code == 429  # even the right password waits: the token is throttled
+    assert right.json()["message"] == "Request rate exceeded"
+    fresh = login(owner, OWNER, PASSWORD)  # another session has its own allowance
+    changed = owner.post(ROUTE, json={"password": PASSWORD, "newPassword": STRONG},
+                         headers={"X-Auth-Token": fresh})
+    assert changed.status_code == 200
 
 
 def test_password_change_refuses_earlier_tokens(owner: TestClient, owner_token: str) -> None:

@@ -7,6 +7,7 @@ from dataclasses import replace
 from starlette.responses import Response
 
 from openhat import passwords
+from openhat.errors import RateExceeded
 from openhat.web.context import TOKEN_FIELD, Call
 from openhat.web.endpoints.auth import owner_token
 from openhat.web.responses import message
@@ -14,9 +15,13 @@ from openhat.web.responses import message
 
 async def change_password(call: Call) -> Response:
     """Every token issued before the change stops working; the response carries a new one
-    (in `X-Auth-Token`, as the original)."""
+    (in `X-Auth-Token`, as the original). Attempts are limited per token, so a stolen token
+    cannot be used to guess the old password quickly."""
     assert call.caller is not None
     user = call.caller.user
+    if not call.state.password_buckets.take(f"{user.hat_id}/{call.caller.claims['jti']}"):
+        raise RateExceeded("Too many password change attempts with this token",
+                           details=["Request to /control/v2/auth/password"])
     changed_at = await call.run(passwords.change, call.store, user, call.body)
     response = message("Password changed")
     response.headers[TOKEN_FIELD] = await call.run(
