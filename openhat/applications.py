@@ -147,15 +147,13 @@ def _setup(store: Store, hat_id: str, application_id: str, user_id: str,
 
 
 def _enable_debit(store: Store, hat_id: str, parsed: Manifest, user_id: str) -> None:
+    """Create the application's debit when missing, and enable the consent that reads what
+    the manifest asks (a stored consent reading anything else is never enabled here)."""
     key = parsed.debit_key
     assert key is not None
-    bundle_name = parsed.data_required["bundle"]["name"]
-    debit = store.debit(hat_id, key)
-    if debit is None:
-        legacy_debits.create(store, hat_id, key, parsed.data_required, user_id)
-    elif all(p.bundle_id != bundle_name for p in debit.permissions):
-        legacy_debits.update(store, hat_id, key, parsed.data_required)
-    legacy_debits.enable(store, hat_id, key, bundle_name)
+    if store.debit(hat_id, key) is None:
+        legacy_debits.store_new(store, hat_id, key, parsed.data_required, user_id)
+    legacy_debits.enable_request(store, hat_id, key, parsed.data_required)
 
 
 def disable(store: Store, hat_id: str, application_id: str) -> Json:

@@ -5,6 +5,10 @@ A debit keeps every consent it was given as a permissions row: creating it store
 them all (at once, or at the end of the current period). The party that created it holds
 the role `datadebit:<key>` and reads the bundle's data through `values`, which answers only
 while a permissions row is active, and only with what the bundle selects.
+
+A consent is immutable: an update may name a bundle already stored only when it is the
+debit's own and unchanged (storage refuses the rest), and keys `app-<id>` are left to
+application setup (applications.py).
 """
 
 from __future__ import annotations
@@ -195,6 +199,18 @@ def bundles_of(bundle: tuple[str, Any],
 
 # --- operations ----------------------------------------------------------------------------
 
+APPLICATION_KEY_PREFIX = "app-"
+
+
+def refuse_reserved(key: str) -> None:
+    """Raises DebitRequestMalformed for a key of the form `app-<id>`: only application setup
+    creates those, else a debit made in advance would be enabled by that application's setup."""
+    if key.startswith(APPLICATION_KEY_PREFIX):
+        raise DebitRequestMalformed(f"Data Debit request malformed: Data Debit keys starting"
+                                    f" with {APPLICATION_KEY_PREFIX} are reserved for"
+                                    " application setup")
+
+
 def _permissions(req: SetupRequest, now: int) -> DebitPermissions:
     return DebitPermissions(0, now, req.purpose, req.start, req.period,
                             req.cancel_at_period_end, None, req.terms_url, req.bundle[0],
@@ -202,7 +218,9 @@ def _permissions(req: SetupRequest, now: int) -> DebitPermissions:
 
 
 def create(store: Store, hat_id: str, key: str, req: SetupRequest, user_id: str) -> Json:
-    """Store a new debit and give its creator the role `datadebit:<key>`."""
+    """Store a new debit and give its creator the role `datadebit:<key>`. Raises
+    DebitRequestMalformed for a taken key or bundle name, or a reserved key."""
+    refuse_reserved(key)
     now = now_ms()
     row = DebitRow(key, now, req.client_name, req.client_url, req.client_logo_url,
                    req.client_callback_url, req.application_id, req.description, False, user_id)

@@ -137,7 +137,7 @@ def test_setup_refuses_a_planted_debit_under_the_manifests_bundle_name(
     victim(owner)
     setup = owner.get(f"{API}/applications/victim/setup")
     assert setup.status_code == 400
-    assert setup.json()["cause"] == TAKEN
+    assert setup.json()["cause"] == "Data bundle with such ID already exists"
     assert owner.get(f"{DD}/app-victim/values").status_code == 400  # not enabled
 
 
