@@ -69,6 +69,22 @@ def parse_time(value: Any) -> int | None:
     return int(moment.timestamp() * 1000)
 
 
+# Every moment a debit shows must be formattable: datetime's years 1-9999, in UTC.
+MIN_TIME = -62_135_596_800_000  # 0001-01-01T00:00:00.000Z, unix ms
+MAX_TIME = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
+_LONGEST = MAX_TIME - MIN_TIME + 1  # longer than any period that fits between them
+
+
+def check_range(start: int, period: int, start_path: str, end_path: str,
+                errors: Errors) -> None:
+    """Record an error unless `start` and `start + period` lie within the years 1-9999, so
+    nothing stored can fail to format later."""
+    if not MIN_TIME <= start <= MAX_TIME:
+        error(errors, start_path, "error.date.outside.years.1.to.9999")
+    elif start + period > MAX_TIME:
+        error(errors, end_path, "error.date.ends.after.year.9999")
+
+
 _DURATION = re.compile(r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?")
 
 
@@ -84,7 +100,8 @@ def parse_period(value: Any) -> int | None:
     if match is None or value in ("P", "PT"):
         return None
     days, hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
-    return int(((days * 24 + hours) * 60 + minutes) * 60_000 + seconds * 1000)
+    total = ((days * 24 + hours) * 60 + minutes) * 60_000 + seconds * 1000
+    return int(min(total, _LONGEST))  # many digits make the float infinite: too long anyway
 
 
 # --- activity ------------------------------------------------------------------------------
@@ -154,6 +171,8 @@ def parse_setup(body: Any) -> SetupRequest:
     period = _need_parsed(body, "period", parse_period, "error.expected.duration", errors)
     if period is not None and period <= 0:
         error(errors, "obj.period", "error.min")
+    elif start is not None and period is not None:
+        check_range(start, period, "obj.start", "obj.period", errors)
     bundle = None
     if "bundle" not in body:
         error(errors, "obj.bundle", "error.path.missing")

@@ -58,10 +58,12 @@ def _parse(body: Any) -> DebitPermissions:
     conditions = None
     if body.get("conditions") is not None:
         conditions = parse_data_bundle(body["conditions"], "obj.conditions", errors)
+    if len(times) == 2:
+        period = max(times["endDate"] - times["startDate"], 1)
+        debits.check_range(times["startDate"], period, "obj.startDate", "obj.endDate", errors)
     raise_if(errors)
     assert bundle is not None
-    start = times["startDate"]
-    return DebitPermissions(0, now_ms(), "", start, max(times["endDate"] - start, 1),
+    return DebitPermissions(0, now_ms(), "", times["startDate"], period,
                             not body["rolling"], None, "", bundle[0],
                             conditions[0] if conditions else None, False)
 
