@@ -47,11 +47,6 @@ def _stored(store: Store, hat_id: str, application_id: str,
     return found, parse_manifest(orjson.loads(found.manifest))
 
 
-def manifest(store: Store, hat_id: str, application_id: str) -> Manifest:
-    """Raises ApplicationNotFound (404)."""
-    return _stored(store, hat_id, application_id)[1]
-
-
 def hmi(store: Store, hat_id: str, application_id: str) -> orjson.Fragment:
     """The manifest as registered (`/applications/{id}/hmi`). Raises 404."""
     found = (store.application(hat_id, application_id)
@@ -61,18 +56,26 @@ def hmi(store: Store, hat_id: str, application_id: str) -> orjson.Fragment:
     return orjson.Fragment(found.manifest)
 
 
-def grants(store: Store, hat_id: str, application_id: str) -> frozenset[Role] | None:
+def grants(store: Store, hat_id: str, application_id: str,
+           registration: str) -> frozenset[Role] | None:
     """What an application token of this application may do, or None when the application
-    is unknown or not enabled (its tokens are then refused)."""
+    is unknown, not enabled, or registered anew since the token was issued under
+    `registration` (its tokens are then refused)."""
     found = store.application(hat_id, application_id)
-    if found is None or not found.enabled:
+    if found is None or not found.enabled or found.registration != registration:
         return None
     return parse_manifest(orjson.loads(found.manifest)).roles
 
 
-def token_claims(manifest: Manifest) -> dict[str, str]:
-    """The custom claims of an application token (spec 2.2)."""
-    return {"application": manifest.application_id, "applicationVersion": manifest.version}
+REGISTRATION_CLAIM = "applicationRegistration"
+
+
+def token_claims(store: Store, hat_id: str, application_id: str) -> dict[str, str]:
+    """The custom claims of an application token (spec 2.2), and the registration it is
+    issued under. Raises ApplicationNotFound (404)."""
+    found, parsed = _stored(store, hat_id, application_id)
+    return {"application": parsed.application_id, "applicationVersion": parsed.version,
+            REGISTRATION_CLAIM: found.registration}
 
 
 # --- status ---------------------------------------------------------------------------------

@@ -97,6 +97,7 @@ class StoredApplication:
     setup_version: str | None  # the manifest version last set up; None: never set up
     added_at: int  # unix ms
     updated_at: int  # unix ms
+    registration: str  # new each time the id is registered anew; its tokens carry it
 
 
 class NewRecord(NamedTuple):
@@ -227,8 +228,9 @@ class Store(ABC):
     @abstractmethod
     def save_application(self, hat_id: str, application_id: str, manifest: str,
                          now: int) -> bool:
-        """Register an application (`manifest`: its JSON text), or replace the manifest of a
-        registered one, keeping its status. Returns True when it is new."""
+        """Register an application (`manifest`: its JSON text) under a new random
+        `registration`, or replace the manifest of a registered one, keeping its status and
+        registration. Returns True when it is new."""
 
     @abstractmethod
     def application(self, hat_id: str, application_id: str) -> StoredApplication | None: ...
