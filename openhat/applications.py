@@ -47,11 +47,6 @@ def _stored(store: Store, hat_id: str, application_id: str,
     return found, parse_manifest(orjson.loads(found.manifest))
 
 
-def manifest(store: Store, hat_id: str, application_id: str) -> Manifest:
-    """Raises ApplicationNotFound (404)."""
-    return _stored(store, hat_id, application_id)[1]
-
-
 def hmi(store: Store, hat_id: str, application_id: str) -> orjson.Fragment:
     """The manifest as registered (`/applications/{id}/hmi`). Raises 404."""
     found = (store.application(hat_id, application_id)
@@ -61,18 +56,26 @@ def hmi(store: Store, hat_id: str, application_id: str) -> orjson.Fragment:
     return orjson.Fragment(found.manifest)
 
 
-def grants(store: Store, hat_id: str, application_id: str) -> frozenset[Role] | None:
+def grants(store: Store, hat_id: str, application_id: str,
+           registration: str) -> frozenset[Role] | None:
     """What an application token of this application may do, or None when the application
-    is unknown or not enabled (its tokens are then refused)."""
+    is unknown, not enabled, or registered anew since the token was issued under
+    `registration` (its tokens are then refused)."""
     found = store.application(hat_id, application_id)
-    if found is None or not found.enabled:
+    if found is None or not found.enabled or found.registration != registration:
         return None
     return parse_manifest(orjson.loads(found.manifest)).roles
 
 
-def token_claims(manifest: Manifest) -> dict[str, str]:
-    """The custom claims of an application token (spec 2.2)."""
-    return {"application": manifest.application_id, "applicationVersion": manifest.version}
+REGISTRATION_CLAIM = "applicationRegistration"
+
+
+def token_claims(store: Store, hat_id: str, application_id: str) -> dict[str, str]:
+    """The custom claims of an application token (spec 2.2), and the registration it is
+    issued under. Raises ApplicationNotFound (404)."""
+    found, parsed = _stored(store, hat_id, application_id)
+    return {"application": parsed.application_id, "applicationVersion": parsed.version,
+            REGISTRATION_CLAIM: found.registration}
 
 
 # --- status ---------------------------------------------------------------------------------
@@ -147,15 +150,13 @@ def _setup(store: Store, hat_id: str, application_id: str, user_id: str,
 
 
 def _enable_debit(store: Store, hat_id: str, parsed: Manifest, user_id: str) -> None:
+    """Create the application's debit when missing, and enable the consent that reads what
+    the manifest asks (a stored consent reading anything else is never enabled here)."""
     key = parsed.debit_key
     assert key is not None
-    bundle_name = parsed.data_required["bundle"]["name"]
-    debit = store.debit(hat_id, key)
-    if debit is None:
-        legacy_debits.create(store, hat_id, key, parsed.data_required, user_id)
-    elif all(p.bundle_id != bundle_name for p in debit.permissions):
-        legacy_debits.update(store, hat_id, key, parsed.data_required)
-    legacy_debits.enable(store, hat_id, key, bundle_name)
+    if store.debit(hat_id, key) is None:
+        legacy_debits.store_new(store, hat_id, key, parsed.data_required, user_id)
+    legacy_debits.enable_request(store, hat_id, key, parsed.data_required)
 
 
 def disable(store: Store, hat_id: str, application_id: str) -> Json:

@@ -3,7 +3,8 @@
 A combinator is a list of endpoint queries read with paging parameters; a bundle is a set of
 named properties, each a list of endpoint queries with its own order and limit. Both are
 checked when registered (so a bad one is refused with a 400 then) and stored as the JSON
-that was sent; registering the same name again replaces it.
+that was sent; registering the same name again replaces it, unless a data debit holds it
+(a consent keeps reading what was consented to).
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from typing import Any
 import orjson
 
 from openhat import queries
-from openhat.errors import BundleNotFound, CombinatorNotFound
+from openhat.errors import BundleNotFound, CombinatorNotFound, QueryMalformed
 from openhat.query_models import EndpointQuery, PropertyQuery, parse_bundle, parse_endpoint_queries
 from openhat.records import now_ms
-from openhat.storage.base import Store
+from openhat.storage.base import BundleOwned, Store
 
 Json = dict[str, Any]
 
@@ -42,9 +43,14 @@ def combinator_data(store: Store, hat_id: str, name: str, order_by: str | None,
 
 
 def register_bundle(store: Store, hat_id: str, bundle_id: str, body: Any) -> None:
-    """Check and store a bundle. Raises BadRequest / QueryMalformed."""
+    """Check and store a bundle. Raises BadRequest / QueryMalformed (also when a data debit
+    holds a bundle of that name with another definition)."""
     parse_bundle(body)
-    store.save_bundle(hat_id, bundle_id, orjson.dumps(body).decode(), now_ms())
+    try:
+        store.save_bundle(hat_id, bundle_id, orjson.dumps(body).decode(), now_ms())
+    except BundleOwned as exc:
+        raise QueryMalformed(f"Data bundle {bundle_id} belongs to data debit"
+                             f" {exc.debit_key}") from None
 
 
 def bundle_text(store: Store, hat_id: str, bundle_id: str) -> str:

@@ -5,6 +5,10 @@ A debit keeps every consent it was given as a permissions row: creating it store
 them all (at once, or at the end of the current period). The party that created it holds
 the role `datadebit:<key>` and reads the bundle's data through `values`, which answers only
 while a permissions row is active, and only with what the bundle selects.
+
+A consent is immutable: an update may name a bundle already stored only when it is the
+debit's own and unchanged (storage refuses the rest), and keys `app-<id>` are left to
+application setup (applications.py).
 """
 
 from __future__ import annotations
@@ -65,6 +69,22 @@ def parse_time(value: Any) -> int | None:
     return int(moment.timestamp() * 1000)
 
 
+# Every moment a debit shows must be formattable: datetime's years 1-9999, in UTC.
+MIN_TIME = -62_135_596_800_000  # 0001-01-01T00:00:00.000Z, unix ms
+MAX_TIME = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
+_LONGEST = MAX_TIME - MIN_TIME + 1  # longer than any period that fits between them
+
+
+def check_range(start: int, period: int, start_path: str, end_path: str,
+                errors: Errors) -> None:
+    """Record an error unless `start` and `start + period` lie within the years 1-9999, so
+    nothing stored can fail to format later."""
+    if not MIN_TIME <= start <= MAX_TIME:
+        error(errors, start_path, "error.date.outside.years.1.to.9999")
+    elif start + period > MAX_TIME:
+        error(errors, end_path, "error.date.ends.after.year.9999")
+
+
 _DURATION = re.compile(r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?")
 
 
@@ -80,7 +100,8 @@ def parse_period(value: Any) -> int | None:
     if match is None or value in ("P", "PT"):
         return None
     days, hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
-    return int(((days * 24 + hours) * 60 + minutes) * 60_000 + seconds * 1000)
+    total = ((days * 24 + hours) * 60 + minutes) * 60_000 + seconds * 1000
+    return int(min(total, _LONGEST))  # many digits make the float infinite: too long anyway
 
 
 # --- activity ------------------------------------------------------------------------------
@@ -150,6 +171,8 @@ def parse_setup(body: Any) -> SetupRequest:
     period = _need_parsed(body, "period", parse_period, "error.expected.duration", errors)
     if period is not None and period <= 0:
         error(errors, "obj.period", "error.min")
+    elif start is not None and period is not None:
+        check_range(start, period, "obj.start", "obj.period", errors)
     bundle = None
     if "bundle" not in body:
         error(errors, "obj.bundle", "error.path.missing")
@@ -195,6 +218,18 @@ def bundles_of(bundle: tuple[str, Any],
 
 # --- operations ----------------------------------------------------------------------------
 
+APPLICATION_KEY_PREFIX = "app-"
+
+
+def refuse_reserved(key: str) -> None:
+    """Raises DebitRequestMalformed for a key of the form `app-<id>`: only application setup
+    creates those, else a debit made in advance would be enabled by that application's setup."""
+    if key.startswith(APPLICATION_KEY_PREFIX):
+        raise DebitRequestMalformed(f"Data Debit request malformed: Data Debit keys starting"
+                                    f" with {APPLICATION_KEY_PREFIX} are reserved for"
+                                    " application setup")
+
+
 def _permissions(req: SetupRequest, now: int) -> DebitPermissions:
     return DebitPermissions(0, now, req.purpose, req.start, req.period,
                             req.cancel_at_period_end, None, req.terms_url, req.bundle[0],
@@ -202,7 +237,9 @@ def _permissions(req: SetupRequest, now: int) -> DebitPermissions:
 
 
 def create(store: Store, hat_id: str, key: str, req: SetupRequest, user_id: str) -> Json:
-    """Store a new debit and give its creator the role `datadebit:<key>`."""
+    """Store a new debit and give its creator the role `datadebit:<key>`. Raises
+    DebitRequestMalformed for a taken key or bundle name, or a reserved key."""
+    refuse_reserved(key)
     now = now_ms()
     row = DebitRow(key, now, req.client_name, req.client_url, req.client_logo_url,
                    req.client_callback_url, req.application_id, req.description, False, user_id)

@@ -26,6 +26,7 @@ from openhat.storage.base import (
     DebitPermissions,
     DebitRow,
     Store,
+    same_bundle,
 )
 
 Json = dict[str, Any]
@@ -57,10 +58,12 @@ def _parse(body: Any) -> DebitPermissions:
     conditions = None
     if body.get("conditions") is not None:
         conditions = parse_data_bundle(body["conditions"], "obj.conditions", errors)
+    if len(times) == 2:
+        period = max(times["endDate"] - times["startDate"], 1)
+        debits.check_range(times["startDate"], period, "obj.startDate", "obj.endDate", errors)
     raise_if(errors)
     assert bundle is not None
-    start = times["startDate"]
-    return DebitPermissions(0, now_ms(), "", start, max(times["endDate"] - start, 1),
+    return DebitPermissions(0, now_ms(), "", times["startDate"], period,
                             not body["rolling"], None, "", bundle[0],
                             conditions[0] if conditions else None, False)
 
@@ -80,6 +83,14 @@ def _bundles(body: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def create(store: Store, hat_id: str, key: str, body: Any, user_id: str) -> Json:
+    """POST /api/v2/data-debit/{key}. Raises DebitRequestMalformed (a reserved key too)."""
+    debits.refuse_reserved(key)
+    return store_new(store, hat_id, key, body, user_id)
+
+
+def store_new(store: Store, hat_id: str, key: str, body: Any, user_id: str) -> Json:
+    """Store a new debit of any key (application setup makes `app-<id>` ones) and give
+    `user_id` the role `datadebit:<key>`. Raises DebitRequestMalformed."""
     permissions = _parse(body)
     row = DebitRow(key, permissions.created_at, "", "", "", None, None, None, True, user_id)
     try:
@@ -114,6 +125,33 @@ def enable(store: Store, hat_id: str, key: str, bundle_id: str | None) -> Json:
     target = chosen[-1]
     store.set_debit_permissions(hat_id, key, [replace(target, accepted=True, canceled_at=None)])
     return rich_json(store, hat_id, debits.get(store, hat_id, key))
+
+
+def enable_request(store: Store, hat_id: str, key: str, body: Any) -> None:
+    """Enable the newest consent of the debit that reads exactly what the DataDebitRequest
+    `body` asks (bundle and conditions, by name and definition), adding one when there is
+    none, so application setup never enables a consent that reads more than its manifest
+    asks. Raises DebitRequestMalformed when one of the names is taken by another bundle."""
+    wanted = _bundles(body)
+    matching = _reading(store, hat_id, debits.get(store, hat_id, key), wanted)
+    if not matching:
+        update(store, hat_id, key, body)
+        matching = _reading(store, hat_id, debits.get(store, hat_id, key), wanted)
+    store.set_debit_permissions(hat_id, key, [replace(matching[-1], accepted=True,
+                                                      canceled_at=None)])
+
+
+def _reading(store: Store, hat_id: str, debit: Debit,
+             wanted: list[tuple[str, str]]) -> list[DebitPermissions]:
+    """The consents of `debit` whose bundles are `wanted` (id, JSON), oldest first."""
+    def reads(p: DebitPermissions) -> bool:
+        names = [p.bundle_id] + ([p.conditions_id] if p.conditions_id is not None else [])
+        stored = [store.bundle(hat_id, name) for name in names]
+        return names == [name for name, _ in wanted] and all(
+            text is not None and same_bundle(text, bundle)
+            for text, (_, bundle) in zip(stored, wanted, strict=True))
+
+    return [p for p in debit.permissions if reads(p)]
 
 
 def disable(store: Store, hat_id: str, key: str) -> Json:

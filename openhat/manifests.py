@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from openhat import legacy_debits
+from openhat import debits, legacy_debits
 from openhat.errors import BadRequest
 from openhat.models import Errors, error, raise_if, valid_endpoint
 from openhat.permissions import Role
@@ -40,7 +40,8 @@ class Manifest:
     @property
     def debit_key(self) -> str | None:
         """The data debit that setting the app up creates (the original's `app-<id>`)."""
-        return None if self.data_required is None else f"app-{self.application_id}"
+        return (None if self.data_required is None
+                else f"{debits.APPLICATION_KEY_PREFIX}{self.application_id}")
 
 
 def version_key(version: str) -> tuple[int, int, int]:

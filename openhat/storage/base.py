@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import orjson
+
 from openhat.storage.query import EndpointSelect, LinkedRecord, PageQuery, QueriedRecord
 
 
@@ -95,6 +97,7 @@ class StoredApplication:
     setup_version: str | None  # the manifest version last set up; None: never set up
     added_at: int  # unix ms
     updated_at: int  # unix ms
+    registration: str  # new each time the id is registered anew; its tokens carry it
 
 
 class NewRecord(NamedTuple):
@@ -225,8 +228,9 @@ class Store(ABC):
     @abstractmethod
     def save_application(self, hat_id: str, application_id: str, manifest: str,
                          now: int) -> bool:
-        """Register an application (`manifest`: its JSON text), or replace the manifest of a
-        registered one, keeping its status. Returns True when it is new."""
+        """Register an application (`manifest`: its JSON text) under a new random
+        `registration`, or replace the manifest of a registered one, keeping its status and
+        registration. Returns True when it is new."""
 
     @abstractmethod
     def application(self, hat_id: str, application_id: str) -> StoredApplication | None: ...
@@ -342,8 +346,9 @@ class Store(ABC):
 
     @abstractmethod
     def save_bundle(self, hat_id: str, bundle_id: str, bundle: str, now: int) -> None:
-        """Insert or replace a bundle (`bundle`: JSON text of {property: PropertyQuery}). A
-        bundle that belongs to a data debit keeps belonging to it."""
+        """Insert or replace a bundle (`bundle`: JSON text of {property: PropertyQuery}).
+        Raises BundleOwned when the bundle belongs to a data debit and `bundle` defines it
+        otherwise: a consent reads what was consented to."""
 
     @abstractmethod
     def bundle(self, hat_id: str, bundle_id: str) -> str | None: ...
@@ -358,9 +363,9 @@ class Store(ABC):
     def add_debit_permissions(self, hat_id: str, debit_key: str,
                               permissions: DebitPermissions,
                               bundles: Sequence[tuple[str, str]], only_new_bundles: bool) -> None:
-        """Add a permissions row to an existing debit and store its bundles. Raises
-        DebitMissing; BundleExists when a bundle id belongs to another debit, or (with
-        `only_new_bundles`) exists at all."""
+        """Add a permissions row to an existing debit and store its new bundles. Raises
+        DebitMissing; BundleExists when a bundle id exists and (with `only_new_bundles`, or
+        unless `may_reuse_bundle`) may not be reused. A stored bundle never changes here."""
 
     def debit(self, hat_id: str, debit_key: str) -> Debit | None:
         """A debit with its permissions, oldest first."""
@@ -396,6 +401,30 @@ class DebitMissing(StorageError):
 
 class BundleExists(StorageError):
     """The bundle id is taken (by another debit, or at all)."""
+
+
+class BundleOwned(StorageError):
+    """The bundle belongs to a data debit (`debit_key`), so its definition cannot change."""
+
+    def __init__(self, debit_key: str) -> None:
+        super().__init__(debit_key)
+        self.debit_key = debit_key
+
+
+def same_bundle(stored: str, bundle: str) -> bool:
+    """Whether two bundle JSON texts define the same bundle (key order and spacing aside)."""
+    return stored == bundle or _canonical(stored) == _canonical(bundle)
+
+
+def _canonical(text: str) -> bytes:
+    return orjson.dumps(orjson.loads(text), option=orjson.OPT_SORT_KEYS)
+
+
+def may_reuse_bundle(owner: str | None, stored: str, debit_key: str, bundle: str) -> bool:
+    """A debit's new consent may name a stored bundle only when the bundle is the debit's own
+    and unchanged: an accepted consent keeps reading what was accepted, and no debit takes
+    over a bundle of another debit or of the owner."""
+    return owner == debit_key and same_bundle(stored, bundle)
 
 
 @dataclass(frozen=True)

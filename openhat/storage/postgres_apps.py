@@ -11,7 +11,13 @@ from typing import Any
 import psycopg
 
 from openhat.storage.base import SigningKey, StoredApplication, User
-from openhat.storage.sqlite_apps import COLUMNS, USER_COLUMNS, application_row, user_row
+from openhat.storage.sqlite_apps import (
+    COLUMNS,
+    USER_COLUMNS,
+    application_row,
+    new_registration,
+    user_row,
+)
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 
@@ -30,9 +36,10 @@ class PostgresApplications:
         with self._write() as conn:
             row = conn.execute(
                 f"INSERT INTO applications (hat_id, {COLUMNS}) VALUES"
-                " (%s, %s, %s, FALSE, NULL, %s, %s) ON CONFLICT (hat_id, application_id)"
+                " (%s, %s, %s, FALSE, NULL, %s, %s, %s) ON CONFLICT (hat_id, application_id)"
                 " DO UPDATE SET manifest = excluded.manifest, updated_at = excluded.updated_at"
-                " RETURNING (xmax = 0)", (hat_id, application_id, manifest, now, now)).fetchone()
+                " RETURNING (xmax = 0)",
+                (hat_id, application_id, manifest, now, now, new_registration())).fetchone()
         # xmax is 0 on a freshly inserted row version, not on an updated one.
         return bool(row and row[0])
 

@@ -5,6 +5,7 @@ A mixin of SqliteStore (as `sqlite_queries` is for queries), kept apart from the
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
@@ -14,12 +15,18 @@ import orjson
 
 from openhat.storage.base import SigningKey, StoredApplication, User
 
-COLUMNS = "application_id, manifest, enabled, setup_version, added_at, updated_at"
+COLUMNS = ("application_id, manifest, enabled, setup_version, added_at, updated_at,"
+           " registration")
 
 
 def application_row(row: Sequence[Any]) -> StoredApplication:
     """A StoredApplication from a row of `COLUMNS` (either backend)."""
-    return StoredApplication(row[0], row[1], bool(row[2]), row[3], row[4], row[5])
+    return StoredApplication(row[0], row[1], bool(row[2]), row[3], row[4], row[5], row[6])
+
+
+def new_registration() -> str:
+    """The id of a new registration (put in its tokens, so it must not be guessable)."""
+    return secrets.token_hex(16)
 
 
 USER_COLUMNS = "hat_id, user_id, username, password_hash, roles, enabled, password_changed_at"
@@ -48,7 +55,8 @@ class SqliteApplications:
             if updated:
                 return False
             conn.execute(f"INSERT INTO applications (hat_id, {COLUMNS}) VALUES"
-                         " (?, ?, ?, 0, NULL, ?, ?)", (hat_id, application_id, manifest, now, now))
+                         " (?, ?, ?, 0, NULL, ?, ?, ?)",
+                         (hat_id, application_id, manifest, now, now, new_registration()))
             return True
 
     def application(self, hat_id: str, application_id: str) -> StoredApplication | None:

@@ -16,11 +16,14 @@ import orjson
 from openhat.storage import query_indexes, sqlite_query
 from openhat.storage.base import (
     BundleExists,
+    BundleOwned,
     Debit,
     DebitExists,
     DebitMissing,
     DebitPermissions,
     DebitRow,
+    may_reuse_bundle,
+    same_bundle,
 )
 from openhat.storage.query import EndpointSelect, LinkedRecord, PageQuery, Path, QueriedRecord
 
@@ -97,7 +100,13 @@ class SqliteQueries:
 
     def save_bundle(self, hat_id: str, bundle_id: str, bundle: str, now: int) -> None:
         with self._write() as conn:
-            _upsert_bundle(conn, hat_id, bundle_id, bundle, None, now)
+            stored = _stored_bundle(conn, hat_id, bundle_id)
+            if stored is not None and stored[0] is not None and not same_bundle(stored[1],
+                                                                                bundle):
+                raise BundleOwned(stored[0])
+            conn.execute("INSERT INTO bundles VALUES (?, ?, ?, NULL, ?) ON CONFLICT (hat_id,"
+                         " bundle_id) DO UPDATE SET bundle = excluded.bundle,"
+                         " updated_at = excluded.updated_at", (hat_id, bundle_id, bundle, now))
 
     def bundle(self, hat_id: str, bundle_id: str) -> str | None:
         row = self._reader().execute("SELECT bundle FROM bundles WHERE hat_id = ? AND"
@@ -112,7 +121,7 @@ class SqliteQueries:
                             (hat_id, debit.debit_key)).fetchone():
                 raise DebitExists(debit.debit_key)
             for bundle_id, _ in bundles:
-                if _bundle_owner(conn, hat_id, bundle_id) is not None:
+                if _stored_bundle(conn, hat_id, bundle_id) is not None:
                     raise BundleExists(bundle_id)
             conn.execute(f"INSERT INTO data_debits (hat_id, {_DEBIT_COLUMNS}) VALUES"
                          " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -129,9 +138,10 @@ class SqliteQueries:
             if not conn.execute("SELECT 1 FROM data_debits WHERE hat_id = ? AND debit_key = ?",
                                 (hat_id, debit_key)).fetchone():
                 raise DebitMissing(debit_key)
-            for bundle_id, _ in bundles:
-                owner = _bundle_owner(conn, hat_id, bundle_id)
-                if owner is not None and (only_new_bundles or owner[0] not in (None, debit_key)):
+            for bundle_id, bundle in bundles:
+                stored = _stored_bundle(conn, hat_id, bundle_id)
+                if stored is not None and (only_new_bundles or not may_reuse_bundle(
+                        stored[0], stored[1], debit_key, bundle)):
                     raise BundleExists(bundle_id)
             _store_permissions(conn, hat_id, debit_key, permissions, bundles)
 
@@ -180,26 +190,20 @@ def _permissions(row: Sequence[Any]) -> DebitPermissions:
                             row[7], row[8], row[9], bool(row[10]))
 
 
-def _bundle_owner(conn: sqlite3.Connection, hat_id: str,
-                  bundle_id: str) -> tuple[str | None] | None:
-    """None when no such bundle, else (the debit it belongs to, or None)."""
-    row = conn.execute("SELECT debit_key FROM bundles WHERE hat_id = ? AND bundle_id = ?",
-                       (hat_id, bundle_id)).fetchone()
-    return (row[0],) if row else None
-
-
-def _upsert_bundle(conn: sqlite3.Connection, hat_id: str, bundle_id: str, bundle: str,
-                   debit_key: str | None, now: int) -> None:
-    conn.execute("INSERT INTO bundles VALUES (?, ?, ?, ?, ?) ON CONFLICT (hat_id, bundle_id)"
-                 " DO UPDATE SET bundle = excluded.bundle, updated_at = excluded.updated_at,"
-                 " debit_key = coalesce(excluded.debit_key, bundles.debit_key)",
-                 (hat_id, bundle_id, bundle, debit_key, now))
+def _stored_bundle(conn: sqlite3.Connection, hat_id: str,
+                   bundle_id: str) -> tuple[str | None, str] | None:
+    """None when no such bundle, else (the debit it belongs to or None, its JSON text)."""
+    row = conn.execute("SELECT debit_key, bundle FROM bundles WHERE hat_id = ? AND"
+                       " bundle_id = ?", (hat_id, bundle_id)).fetchone()
+    return (row[0], row[1]) if row else None
 
 
 def _store_permissions(conn: sqlite3.Connection, hat_id: str, debit_key: str,
                        p: DebitPermissions, bundles: Sequence[tuple[str, str]]) -> None:
-    for bundle_id, bundle in bundles:
-        _upsert_bundle(conn, hat_id, bundle_id, bundle, debit_key, p.created_at)
+    # A bundle already stored is the debit's own, unchanged (checked by the caller).
+    conn.executemany("INSERT INTO bundles VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                     [(hat_id, bundle_id, bundle, debit_key, p.created_at)
+                      for bundle_id, bundle in bundles])
     conn.execute("INSERT INTO data_debit_permissions (hat_id, debit_key, created_at, purpose,"
                  " start_at, period_ms, cancel_at_period_end, canceled_at, terms_url, bundle_id,"
                  " conditions_id, accepted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -171,7 +171,8 @@ def caller_identity(caller: Caller) -> str:
     """Who a token speaks for: its user, and the application (and that application's
     registration) when it is an application token."""
     claims = caller.claims
-    return " ".join(str(claims.get(c) or "") for c in ("sub", "application"))
+    return " ".join(str(claims.get(c) or "") for c in
+                    ("sub", "application", applications.REGISTRATION_CLAIM))
 
 
 def _hat_and_keys(directory: HatDirectory,
@@ -223,17 +224,20 @@ def authenticate(call: Call) -> Caller:
 
 def principal_for(call: Call, user: User, claims: dict[str, Any]) -> Principal:
     """The caller's roles. An application token carries its application's grants, read
-    now: a token of an application that is unknown or not enabled is refused (NotAuthenticated),
-    so disabling an application stops its tokens at once, in every process."""
+    now: a token of an application that is unknown, not enabled, or registered anew since is
+    refused (NotAuthenticated), so disabling or removing an application stops its tokens at
+    once, in every process."""
     scope = claims.get("accessScope")
     application = claims.get("application")
     user_roles = frozenset(Role.parse(r) for r in user.roles)
     access_scope = scope if isinstance(scope, str) else None
     if application is None:
         return Principal(user_roles, access_scope)
-    if not isinstance(application, str):
+    # A token issued before registrations had ids carries none: '' (their migrated value).
+    registration = claims.get(applications.REGISTRATION_CLAIM, "")
+    if not isinstance(application, str) or not isinstance(registration, str):
         raise NotAuthenticated()
-    granted = applications.grants(call.store, call.hat.hat_id, application)
+    granted = applications.grants(call.store, call.hat.hat_id, application, registration)
     if granted is None:
         raise NotAuthenticated()
     return Principal(user_roles, access_scope, application, app_enabled=True,

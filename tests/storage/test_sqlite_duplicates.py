@@ -88,7 +88,7 @@ def test_records_stored_before_the_digest_existed_are_still_duplicates(tmp_path:
     old.close()
 
     store = SqliteStore(path)
-    assert store.migrate() == ["040_compact_duplicate_key"]
+    assert store.migrate()[0] == "040_compact_duplicate_key"  # later ones follow
     with pytest.raises(DuplicateRecord):
         store.insert_elements(hat_id, elements({"kept": True}), NOW)
     assert stored_data(store, hat_id) == ['{"kept":true}']

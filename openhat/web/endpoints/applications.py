@@ -89,13 +89,13 @@ async def disable(call: Call) -> Response:
 
 async def access_token(call: Call) -> Response:
     """An application token for the owner (the caller's user). It works while the
-    application is enabled."""
+    application is enabled, and registered as it was when the token was issued."""
     assert call.caller is not None
     user_id = call.caller.user.user_id
-    manifest = await call.run(applications.manifest, call.store, call.hat.hat_id,
-                              _id(call.request))
-    token = await call.run(tokens.issue, call.keys, call.hat.domain, user_id,
-                           applications.token_claims(manifest), call.state.lifetimes)
+    claims = await call.run(applications.token_claims, call.store, call.hat.hat_id,
+                            _id(call.request))
+    token = await call.run(tokens.issue, call.keys, call.hat.domain, user_id, claims,
+                           call.state.lifetimes)
     return JsonResponse({"accessToken": token, "userId": user_id})
 
 
