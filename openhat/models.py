@@ -34,17 +34,6 @@ def unsafe_path_key(key: str) -> bool:
     return any(ch in '"\\' or ord(ch) < 32 for ch in key)
 
 
-def contains_nul(value: Any) -> bool:
-    """Whether a decoded JSON value holds a NUL character in a string or key. No stored
-    value does (records.canonical refuses them) and PostgreSQL refuses them in parameters."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, list):
-        return any(map(contains_nul, value))
-    if isinstance(value, dict):
-        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
-    return False
-
 
 # Nesting limits. orjson refuses to parse JSON nested deeper than 1024 levels and to encode
 # deeper than 254, so stored data is at most 254 levels deep (a deeper `data` is a clear 400

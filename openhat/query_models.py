@@ -19,7 +19,6 @@ from openhat.models import (
     MAX_INT,
     UNSUPPORTED_PATH_KEYS,
     Errors,
-    contains_nul,
     error,
     raise_if,
     unsafe_path_key,
@@ -239,9 +238,9 @@ def _filter(value: Any, path: str, errors: Errors) -> Filter | None:
 def _checked_filter(path: str, field: Path, operator: dict[str, Any], transform: str,
                     part: str | None) -> Filter:
     op = operator["operator"]
-    if contains_nul(operator):
-        raise QueryMalformed(f"{path}.operator: NUL characters are not supported (no stored"
-                             " value holds one)")
+    problem = _value_problem(operator)
+    if problem:
+        raise QueryMalformed(f"{path}.operator: {problem}")
     if transform == "searchable" and op != "find":
         raise QueryMalformed(f"{path}: transformation searchable only works with operator"
                              f" find, not {op}")
@@ -260,6 +259,18 @@ def _checked_filter(path: str, field: Path, operator: dict[str, Any], transform:
         return Filter(field, "between", transform, part,  # type: ignore[arg-type]
                       lower=operator["lower"], upper=operator["upper"])
     return Filter(field, op, transform, part, value=operator["value"])  # type: ignore[arg-type]
+
+
+def _value_problem(value: Any) -> str | None:
+    """What in a filter's values no backend can bind, if anything: NUL in text (PostgreSQL
+    refuses it; no stored value holds one) and integers past 64 bits (SQLite's limit)."""
+    if isinstance(value, str):
+        return "NUL characters are not supported" if "\x00" in value else None
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        return f"integers beyond 64 bits are not supported, got {value}"
+    items = [*value, *value.values()] if isinstance(value, dict) else \
+        value if isinstance(value, list) else []
+    return next((p for p in map(_value_problem, items) if p), None)
 
 
 def _transformation(value: Any, path: str, errors: Errors) -> tuple[str, str | None]:
