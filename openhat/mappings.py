@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-_SEGMENT = re.compile(r"([^.\[\]]+)(\[(\d*)\])?")
+_SEGMENT = re.compile(r"([^.\[\]]+)(\[([0-9]*)\])?")  # ASCII: int() reads other digits
 
 
 class MappingError(ValueError):

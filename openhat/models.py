@@ -20,6 +20,20 @@ NAMESPACE_RE = re.compile(r"[0-9a-z\-]+")
 
 Errors = dict[str, list[dict[str, Any]]]
 
+# The largest count a query takes (skip, take, a bundle's limit): the original's are 32-bit
+# Ints, and larger values would overflow the databases' integers.
+MAX_INT = 2**31 - 1
+
+UNSUPPORTED_PATH_KEYS = "quotes, backslashes and control characters are not supported in paths"
+
+
+def unsafe_path_key(key: str) -> bool:
+    """Whether a path key holds what no backend's path syntax carries safely: SQLite's JSON
+    paths cannot quote `"` (and SQLite 3.45+ reads `\\` there as an escape, as PostgreSQL's
+    text arrays do), and NUL ends a C string and is refused in PostgreSQL's text."""
+    return any(ch in '"\\' or ord(ch) < 32 for ch in key)
+
+
 
 # Nesting limits. orjson refuses to parse JSON nested deeper than 1024 levels and to encode
 # deeper than 254, so stored data is at most 254 levels deep (a deeper `data` is a clear 400

@@ -15,7 +15,15 @@ from typing import Any
 
 from openhat.errors import QueryMalformed
 from openhat.mappings import Mapping, MappingError, compile_mapping
-from openhat.models import Errors, error, raise_if, valid_endpoint
+from openhat.models import (
+    MAX_INT,
+    UNSUPPORTED_PATH_KEYS,
+    Errors,
+    error,
+    raise_if,
+    unsafe_path_key,
+    valid_endpoint,
+)
 from openhat.storage.query import DATE_PARTS, Filter, Path
 
 OPERATORS = ("contains", "in", "between", "find")
@@ -33,7 +41,9 @@ class EndpointQuery:
         """What this endpoint sorts by for `orderBy`: the source of the mapped field of that
         name, else `orderBy` itself (spec 3.13, `originalField`)."""
         source = self.mapping.source_of(order_by) if self.mapping else None
-        return source if source is not None else dot_path(order_by, "orderBy")
+        if source is None:
+            return dot_path(order_by, "orderBy")
+        return checked_path(source, f"orderBy {order_by!r} (mapped from {'.'.join(source)!r})")
 
 
 @dataclass(frozen=True)
@@ -45,15 +55,18 @@ class PropertyQuery:
 
 
 def dot_path(text: str, what: str) -> Path:
-    """A dot path into record data. Raises QueryMalformed for empty segments and for quotes,
-    backslashes or control characters, which no backend path syntax carries safely."""
-    keys = tuple(text.split("."))
+    """A dot path into record data; see checked_path."""
+    return checked_path(tuple(text.split(".")), f"{what} {text!r}")
+
+
+def checked_path(keys: Path, what: str) -> Path:
+    """`keys` as a path into record data. Raises QueryMalformed, naming `what`, for empty
+    segments and for keys no backend path syntax carries (models.unsafe_path_key)."""
     for key in keys:
         if not key:
-            raise QueryMalformed(f"{what} {text!r}: empty path segment")
-        if any(ch in key for ch in '"\\') or any(ord(ch) < 32 for ch in key):
-            raise QueryMalformed(f"{what} {text!r}: quotes, backslashes and control"
-                                 " characters are not supported in paths")
+            raise QueryMalformed(f"{what}: empty path segment")
+        if unsafe_path_key(key):
+            raise QueryMalformed(f"{what}: {UNSUPPORTED_PATH_KEYS}")
     return keys
 
 
@@ -135,6 +148,8 @@ def _property_query(value: Any, path: str, errors: Errors) -> PropertyQuery | No
         return None
     if limit is not None and limit < 0:
         raise QueryMalformed(f"{path}.limit: must not be negative, got {limit}")
+    if limit is not None and limit > MAX_INT:
+        raise QueryMalformed(f"{path}.limit: must be at most {MAX_INT}, got {limit}")
     if order_by is not None:
         for query in endpoints:
             query.order_path(order_by)  # raises for an unusable path
@@ -223,6 +238,9 @@ def _filter(value: Any, path: str, errors: Errors) -> Filter | None:
 def _checked_filter(path: str, field: Path, operator: dict[str, Any], transform: str,
                     part: str | None) -> Filter:
     op = operator["operator"]
+    problem = _value_problem(operator)
+    if problem:
+        raise QueryMalformed(f"{path}.operator: {problem}")
     if transform == "searchable" and op != "find":
         raise QueryMalformed(f"{path}: transformation searchable only works with operator"
                              f" find, not {op}")
@@ -241,6 +259,18 @@ def _checked_filter(path: str, field: Path, operator: dict[str, Any], transform:
         return Filter(field, "between", transform, part,  # type: ignore[arg-type]
                       lower=operator["lower"], upper=operator["upper"])
     return Filter(field, op, transform, part, value=operator["value"])  # type: ignore[arg-type]
+
+
+def _value_problem(value: Any) -> str | None:
+    """What in a filter's values no backend can bind, if anything: NUL in text (PostgreSQL
+    refuses it; no stored value holds one) and integers past 64 bits (SQLite's limit)."""
+    if isinstance(value, str):
+        return "NUL characters are not supported" if "\x00" in value else None
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        return f"integers beyond 64 bits are not supported, got {value}"
+    items = [*value, *value.values()] if isinstance(value, dict) else \
+        value if isinstance(value, list) else []
+    return next((p for p in map(_value_problem, items) if p), None)
 
 
 def _transformation(value: Any, path: str, errors: Errors) -> tuple[str, str | None]:

@@ -63,8 +63,8 @@ class PostgresStore(PostgresApplications, PostgresQueries, Store):
     def __init__(self, url: str, min_size: int = 1, max_size: int = 10) -> None:
         self.url = url
         self._pool = ConnectionPool(url, min_size=min_size, max_size=max_size,
-                                    kwargs={"autocommit": True}, open=False,
-                                    name="openhat")
+                                    kwargs={"autocommit": True}, configure=_configure,
+                                    open=False, name="openhat")
         self._pool.open()
         try:
             self._pool.wait(timeout=_CONNECT_TIMEOUT_S)
@@ -377,6 +377,13 @@ class PostgresStore(PostgresApplications, PostgresQueries, Store):
             rows = conn.execute("SELECT DISTINCT endpoint FROM records WHERE hat_id = %s"
                                 " AND record_id = ANY(%s)", (hat_id, list(record_ids))).fetchall()
         return sorted(row[0] for row in rows)
+
+
+def _configure(conn: Connection) -> None:
+    """Every connection reads `'...'` literals the standard way (a backslash is a plain
+    character), whatever the server's default: the query builders write paths and names as
+    literals (postgres_query) and escape only quotes."""
+    conn.execute("SET standard_conforming_strings = on")
 
 
 def _lock_hat(conn: Connection, hat_id: str) -> None:

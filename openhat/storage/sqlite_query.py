@@ -68,7 +68,7 @@ def path_sql(path: Path, data: str = "data") -> str:
     pieces: list[str] = []
     static = "$"
     for key in path:
-        if key.isdigit():
+        if key.isascii() and key.isdigit():  # as PostgreSQL: "²" is a key, not an index
             prefix = " || ".join([*pieces, lit(static)])
             pieces.append(lit(static))
             pieces.append(f"CASE json_type({data}, {prefix}) WHEN 'array' THEN"

@@ -35,8 +35,9 @@ def split_script(script: str) -> list[str]:
 
 
 def json_path(path: Sequence[str]) -> str:
-    """A JSON1 path for a sequence of object keys, each quoted: `$."a"."b"`."""
-    return "$" + "".join('."' + segment.replace('"', '""') + '"' for segment in path)
+    """A JSON1 path for a sequence of object keys, each quoted: `$."a"."b"`. JSON1 has no
+    escape for `"`: keys holding one are refused before they get here (unsafe_path_key)."""
+    return "$" + "".join('."' + segment + '"' for segment in path)
 
 
 _TYPE_RANK = ("CASE json_type(data, ?) WHEN 'null' THEN 1 WHEN 'text' THEN 2"

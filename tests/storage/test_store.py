@@ -377,3 +377,21 @@ def test_deep_pages_in_insertion_order(store: Store, hat_id: str, descending: bo
     for skip, take in ((999, 3), (1000, 5), (2000, 1000), (2598, 10), (2600, 5), (5000, 1)):
         found = page(store, hat_id, skip=skip, take=take, descending=descending)
         assert [d["n"] for d in found] == expected[skip:skip + take]
+
+
+@pytest.mark.postgres
+def test_postgres_connections_read_literals_the_standard_way() -> None:
+    """The query builders escape only quotes in literals: a server configured with
+    standard_conforming_strings off must not change what they mean."""
+    from urllib.parse import quote
+
+    from tests.conftest import postgres_schema
+
+    with postgres_schema() as url:  # its URL ends with the options parameter
+        store = PostgresStore(url + quote(" -cstandard_conforming_strings=off"))
+        try:
+            with store.connection() as conn:
+                row = conn.execute("SHOW standard_conforming_strings").fetchone()
+        finally:
+            store.close()
+    assert row == ("on",)

@@ -3,6 +3,9 @@ text search, held against PostgreSQL itself."""
 
 from __future__ import annotations
 
+import os
+import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -56,6 +59,36 @@ def test_iso_dates(text: str, hour: int | None) -> None:
 ])
 def test_lexemes(text: str, expected: set[str]) -> None:
     assert jsonsem.lexemes(text) == expected
+
+
+
+# The regular expression the tokenizer replaced: quadratic in runs of `_`, `.` or `-`, so
+# only the oracle for short strings.
+OLD_TOKEN = re.compile(r"(?P<email>[\w.+-]+@[^\W_]+(?:[.-][^\W_]+)*\.[^\W\d_]+)"
+                       r"|(?P<float>\d+\.\d+)"
+                       r"|(?P<hword>[^\W_]+(?:-[^\W_]+)+)"
+                       r"|(?P<word>[^\W_]+)")
+# Characters that start, join or end tokens, including digits that are not ASCII (² is a
+# digit but not a decimal, ٣ is a decimal).
+TOKEN_TEXT = st.text(st.sampled_from("aZé1٣²_.-+@ x"), max_size=40) | \
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
+
+
+@settings(max_examples=int(os.environ.get("TOKEN_EXAMPLES", "2000")), deadline=None)
+@given(text=TOKEN_TEXT)
+def test_tokens_are_the_old_regular_expressions(text: str) -> None:
+    expected = [(m.lastgroup, m.group()) for m in OLD_TOKEN.finditer(text)]
+    assert list(jsonsem.tokens(text)) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "_" * 2**20, "." * 2**20, "-" * 2**20, "a_" * 2**19, "a." * 2**19, "a-" * 2**19,
+    "1." * 2**19, "a@" * 2**19, "_" * 2**19 + "@" + "a." * 2**18,  # a local part, no domain
+])
+def test_tokens_take_linear_time(text: str) -> None:
+    started = time.process_time()  # CPU time: other processes on the machine do not count
+    list(jsonsem.tokens(text))
+    assert time.process_time() - started < 1.0
 
 
 # --- against PostgreSQL ------------------------------------------------------------------

@@ -10,18 +10,20 @@ from starlette.responses import Response
 from openhat import permissions, records
 from openhat.errors import AccessDenied, BadRequest, Forbidden
 from openhat.models import (
+    MAX_INT,
     NAMESPACE_RE,
+    UNSUPPORTED_PATH_KEYS,
     EndpointDataIn,
     parse_endpoint_data_list,
     parse_uuid,
+    unsafe_path_key,
     valid_endpoint,
 )
-from openhat.storage.base import RecordQuery
+from openhat.storage.base import FieldFilter, RecordQuery
 from openhat.web.context import TOKEN_FIELD, Call
 from openhat.web.responses import JsonResponse, message
 
 PAGING_PARAMS = {"orderBy", "ordering", "skip", "take"}
-MAX_INT = 2**31 - 1
 
 
 def path_endpoint(request: Request) -> str:
@@ -76,17 +78,40 @@ def record_ids_param(request: Request) -> list[str]:
     return ids
 
 
+def path_param(name: str, text: str) -> tuple[str, ...]:
+    """A dot path from a parameter. Raises BadRequest for keys no backend's path syntax
+    carries (quotes, backslashes, control characters: models.unsafe_path_key)."""
+    keys = tuple(text.split("."))
+    if any(map(unsafe_path_key, keys)):
+        raise BadRequest(f"Invalid parameter {name!r}: {UNSUPPORTED_PATH_KEYS}")
+    return keys
+
+
+def filter_param(request: Request) -> FieldFilter | None:
+    """The ad-hoc filter (records.field_filter), a dotted key a usable path (one key is
+    matched as a bound value: any key will do), and no NUL, which no stored string holds
+    and PostgreSQL refuses in a parameter."""
+    found = records.field_filter([(k, v) for k, v in request.query_params.multi_items()
+                                  if k not in PAGING_PARAMS and k != TOKEN_FIELD])
+    if found is None:
+        return None
+    name = ".".join(found.path)
+    if len(found.path) > 1:
+        path_param(name, name)
+    if any("\x00" in text for text in (name, *found.values)):
+        raise BadRequest(f"Invalid parameter {name!r}: NUL characters are not supported")
+    return found
+
+
 def page_query(request: Request, endpoint: str) -> RecordQuery:
     order_by = request.query_params.get("orderBy")
-    filter_params = [(k, v) for k, v in request.query_params.multi_items()
-                     if k not in PAGING_PARAMS and k != TOKEN_FIELD]
     return RecordQuery(
         endpoint=endpoint,
-        order_by=tuple(order_by.split(".")) if order_by else None,
+        order_by=path_param("orderBy", order_by) if order_by else None,
         descending=request.query_params.get("ordering") == "descending",
         skip=int_param(request, "skip", 0),
         take=int_param(request, "take", 1000),
-        field_filter=records.field_filter(filter_params),
+        field_filter=filter_param(request),
     )
 
 

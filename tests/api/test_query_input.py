@@ -1,0 +1,118 @@
+"""Malformed query input is a 400 that names the problem, never a 5xx, on both backends:
+paths (GET orderBy and filter keys, combinator fields, mapping sources sorted by) and
+numbers (bundle limits) are checked when parsed, before any SQL is written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.api.hat_fixtures import API, save
+
+RECORDS = [{"it's": {"x": 2}, "a": [5, 1]}, {"it's": {"x": 1}, "a": [4, 2]}]
+
+
+@pytest.fixture
+def stored(owner: TestClient) -> TestClient:
+    save(owner, [("test/input", r) for r in RECORDS])
+    return owner
+
+
+def xs(response: Any) -> list[int]:
+    assert response.status_code == 200, response.text
+    return [r["data"]["it's"]["x"] for r in response.json()]
+
+
+def bad_request(response: Any, field: str, problem: str) -> None:
+    """A 400 in the route's own error shape whose text names the field and the problem."""
+    assert response.status_code == 400, response.text
+    body = response.json()
+    text = body.get("cause") or body["message"]
+    assert body.get("error") == "Bad Request" or body.get("message") == "Bad Request", body
+    assert field in text and problem in text, text
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ({"orderBy": 'a"b'}, "orderBy"),  # SQLite's JSON paths cannot quote a quote
+    ({"orderBy": "a\x00b"}, "orderBy"),
+    ({"orderBy": "a\\b"}, "orderBy"),  # SQLite reads a backslash in a path as an escape
+    ({"a\x00b": "x"}, "a\\x00b"),  # PostgreSQL refuses NUL in any text it is sent
+    ({'k"ey.x': "x"}, 'k"ey.x'),  # a dotted key is a path (one key may hold anything)
+])
+def test_data_paths_refuse_quotes_backslashes_and_control_characters(
+        stored: TestClient, params: dict[str, str], field: str) -> None:
+    response = stored.get(f"{API}/data/test/input", params=params)
+    bad_request(response, field, "not supported")
+
+
+def test_data_filter_values_refuse_nul(stored: TestClient) -> None:
+    response = stored.get(f"{API}/data/test/input", params={"kind": "x\x00"})
+    bad_request(response, "kind", "NUL")
+
+
+def test_data_sorts_by_a_key_with_an_apostrophe(stored: TestClient) -> None:
+    response = stored.get(f"{API}/data/test/input", params={"orderBy": "it's.x"})
+    assert xs(response) == [1, 2]
+
+
+def combinator(owner: TestClient, queries: list[dict[str, Any]], params: str = "") -> Any:
+    registered = owner.post(f"{API}/combinator/input", json=queries)
+    assert registered.status_code == 201, registered.text
+    return owner.get(f"{API}/combinator/input{params}")
+
+
+@pytest.mark.parametrize("source", ['it"s.x', "it\x00s.x", "it\\s.x"])
+def test_combinator_sorted_by_an_unusable_mapping_source(stored: TestClient,
+                                                         source: str) -> None:
+    response = combinator(stored, [{"endpoint": "test/input", "mapping": {"v": source}}],
+                          "?orderBy=v")
+    bad_request(response, "orderBy", "not supported")
+
+
+@pytest.mark.parametrize("source", ['it"s.x', "it\x00s.x", "it\\s.x"])
+def test_bundle_sorted_by_an_unusable_mapping_source(stored: TestClient, source: str) -> None:
+    bundle = {"p": {"endpoints": [{"endpoint": "test/input", "mapping": {"v": source}}],
+                    "orderBy": "v"}}
+    bad_request(stored.post(f"{API}/data-bundle/input", json=bundle), "orderBy",
+                "not supported")
+
+
+def test_sorting_by_a_mapping_source_with_an_apostrophe(stored: TestClient) -> None:
+    queries = [{"endpoint": "test/input", "mapping": {"v": "it's.x", "it's": "it's"}}]
+    found = combinator(stored, queries, "?orderBy=v&ordering=descending")
+    assert found.status_code == 200, found.text
+    assert [r["data"]["v"] for r in found.json()] == [2, 1]
+    bundle = {"p": {"endpoints": queries, "orderBy": "v"}}
+    assert stored.post(f"{API}/data-bundle/input", json=bundle).status_code == 201
+    read = stored.get(f"{API}/data-bundle/input")
+    assert [r["data"]["v"] for r in read.json()["p"]] == [1, 2]
+
+
+@pytest.mark.parametrize("field", ["a.²", "a.٣"])  # digits, but not ASCII: object keys
+def test_non_ascii_digits_in_paths_are_object_keys(stored: TestClient, field: str) -> None:
+    contains = {"field": field, "operator": {"operator": "contains", "value": 1}}
+    assert combinator(stored, [{"endpoint": "test/input", "filters": [contains]}]).json() == []
+    found = combinator(stored, [{"endpoint": "test/input"}], f"?orderBy={field}")
+    assert xs(found) == [2, 1]  # no such key: insertion order
+
+
+@pytest.mark.parametrize(("operator", "problem"), [
+    ({"operator": "find", "search": "a\x00b"}, "NUL"),  # PostgreSQL refuses NUL in text
+    ({"operator": "contains", "value": {"k\x00": "a"}}, "NUL"),
+    ({"operator": "between", "lower": "a\x00", "upper": "b"}, "NUL"),
+    ({"operator": "contains", "value": 2**63}, "64 bits"),  # SQLite binds 64-bit integers
+    ({"operator": "in", "value": [1, 2**63]}, "64 bits"),  # (past 64 bits: read as floats)
+    ({"operator": "between", "lower": 0, "upper": 2**64 - 1}, "64 bits"),
+])
+def test_filter_values_must_bind(owner: TestClient, operator: dict[str, Any],
+                                 problem: str) -> None:
+    query = [{"endpoint": "test/input", "filters": [{"field": "a", "operator": operator}]}]
+    bad_request(owner.post(f"{API}/combinator/input", json=query), "operator", problem)
+
+
+@pytest.mark.parametrize("limit", [2**31, 2**63, 2**64 - 1])  # the last: orjson's largest
+def test_bundle_limit_is_range_checked(owner: TestClient, limit: int) -> None:
+    bundle = {"p": {"endpoints": [{"endpoint": "test/input"}], "limit": limit}}
+    bad_request(owner.post(f"{API}/data-bundle/input", json=bundle), "limit", "at most")
