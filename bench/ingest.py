@@ -32,15 +32,15 @@ import orjson
 import uuid_utils
 
 from bench.common import note_batch, seed_note, wait_for_health
-from openhat.storage.sqlite import PRAGMAS
-from openhat.storage.sqlite_duplicates import duplicate_key
+from openhat.storage.sqlite.duplicates import duplicate_key
+from openhat.storage.sqlite.store import PRAGMAS
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def floor(notes: int, db_path: str) -> float:
     """Records per second of the raw insert into openhat's schema."""
-    from openhat.storage.sqlite import SqliteStore
+    from openhat.storage.sqlite.store import SqliteStore
 
     store = SqliteStore(db_path)
     store.migrate()

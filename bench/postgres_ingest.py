@@ -32,7 +32,7 @@ import uuid_utils
 
 from bench.common import seed_note, wait_for_health
 from bench.ingest import free_port, serve, server_ingest
-from openhat.storage.postgres import PostgresStore
+from openhat.storage.postgres.store import PostgresStore
 
 Row = tuple[str, str, str, str, bytes, int, int]  # a records row, as COPY takes it
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"

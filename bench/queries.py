@@ -24,7 +24,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from openhat import bundles, hats, records
+from openhat.hats import service as hats
+from openhat.queries import stored as bundles
+from openhat.records import service as records
 from openhat.storage import open_store
 from openhat.storage.base import NewElement, Store
 from openhat.storage.query_indexes import index_name

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import hashlib
 
+from openhat.clock import now_ms
 from openhat.errors import BadRequest, IdempotencyConflict, IdempotencyMismatch
-from openhat.records import now_ms
 from openhat.storage.base import IdempotentResponse, Store
 
 HEADER = "Idempotency-Key"

@@ -19,8 +19,8 @@ from urllib.parse import quote
 import pytest
 from starlette.testclient import TestClient
 
-from openhat import hats
 from openhat.config import Settings
+from openhat.hats import service as hats
 from openhat.storage import open_store
 from openhat.storage.base import Store
 from openhat.web.app import create_app
@@ -40,7 +40,7 @@ def fast_password_hashing() -> Iterator[None]:
     production parameters are tested in tests/unit/test_users.py."""
     from argon2 import PasswordHasher
 
-    from openhat import users
+    from openhat.identity import users
 
     with pytest.MonkeyPatch.context() as patch:
         cheap = PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)

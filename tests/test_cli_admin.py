@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner, Result
 from starlette.testclient import TestClient
 
-from openhat import hats
 from openhat.cli import main
 from openhat.config import Settings
+from openhat.hats import service as hats
 from openhat.storage.base import Store
 from tests.app_fixtures import API, NOTABLES, app_token
 from tests.conftest import DOMAIN, OWNER, PASSWORD, login

@@ -14,12 +14,12 @@ from starlette.testclient import TestClient
 
 from openhat.cli import main
 from openhat.config import Settings
-from openhat.directory import HatDirectory
-from openhat.records import new_record
+from openhat.hats.directory import HatDirectory
+from openhat.records.service import new_record
 from openhat.storage import open_store
 from openhat.storage.base import DirectoryEntry, HatUnavailable, NewElement
-from openhat.storage.postgres import PostgresStore
-from openhat.storage.postgres_move import MoveFailed, move_hat
+from openhat.storage.postgres.move import MoveFailed, move_hat
+from openhat.storage.postgres.store import PostgresStore
 from openhat.web.app import create_app
 from tests.conftest import login
 

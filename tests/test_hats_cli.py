@@ -7,8 +7,8 @@ import re
 import pytest
 from click.testing import CliRunner, Result
 
-from openhat import users
 from openhat.cli import main
+from openhat.identity import users
 from openhat.storage import open_store
 
 

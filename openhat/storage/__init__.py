@@ -23,12 +23,12 @@ def open_store(url: str) -> Store:
     `sqlite:///relative/path`, `sqlite:////absolute/path`, `sqlite:///:memory:` or
     `postgresql://user@host:port/db`. Raises ValueError for anything else."""
     if url.startswith("sqlite:///"):
-        from openhat.storage.sqlite import SqliteStore
+        from openhat.storage.sqlite.store import SqliteStore
 
         return SqliteStore(url.removeprefix("sqlite:///"))
     if url.startswith(("postgresql://", "postgres://")):
         try:
-            from openhat.storage.postgres import PostgresStore
+            from openhat.storage.postgres.store import PostgresStore
         except ImportError as exc:  # the optional extra is not installed
             raise ValueError(
                 "PostgreSQL support is not installed: pip install 'openhat[postgres]'"

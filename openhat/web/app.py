@@ -16,12 +16,12 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from openhat import tokens
+from openhat.clock import DAY_S
 from openhat.config import Settings
 from openhat.errors import HandlerNotFound, HatError, InternalError
+from openhat.identity import tokens
 from openhat.storage import open_store
 from openhat.storage.base import Store
-from openhat.tokens import DAY
 from openhat.web import server
 from openhat.web.context import TOKEN_FIELD, AppState
 from openhat.web.responses import JsonResponse
@@ -129,8 +129,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     own_store = store or open_store(settings.database)
     own_store.migrate()
     state = AppState(settings, own_store,
-                     tokens.Lifetimes(settings.token_lifetime_days * DAY,
-                                      settings.token_idle_days * DAY))
+                     tokens.Lifetimes(settings.token_lifetime_days * DAY_S,
+                                      settings.token_idle_days * DAY_S))
     app = Starlette(
         routes=routes(),
         middleware=[

@@ -15,9 +15,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from openhat import applications, idempotency, tokens
+from openhat import idempotency
+from openhat.applications import service as applications
 from openhat.config import Settings
-from openhat.directory import HatDirectory
 from openhat.errors import (
     Forbidden,
     NotAuthenticated,
@@ -26,10 +26,12 @@ from openhat.errors import (
     ServiceUnavailable,
     UnsupportedMediaType,
 )
-from openhat.models import parse_json
-from openhat.permissions import Principal, Role
+from openhat.hats.directory import HatDirectory
+from openhat.identity import tokens
+from openhat.identity.permissions import Principal, Role
 from openhat.storage.base import Hat, HatUnavailable, SigningKey, Store, User
 from openhat.web.ratelimit import TokenBuckets
+from openhat.wire import parse_json
 
 P = ParamSpec("P")
 T = TypeVar("T")

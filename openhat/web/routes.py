@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from openhat.debits import parse_setup
-from openhat.legacy_debits import checked_request
-from openhat.models import parse_endpoint_data_list
-from openhat.passwords import parse_change
+from openhat.debits.legacy import checked_request
+from openhat.debits.service import parse_setup
+from openhat.identity.passwords import parse_change
+from openhat.records.wire import parse_endpoint_data_list
 from openhat.web import openapi
 from openhat.web.context import any_user, hat_route
 from openhat.web.endpoints import applications, auth, bundles, data, debits, feed, owner, system

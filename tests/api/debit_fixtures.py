@@ -7,8 +7,8 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from openhat import users
-from openhat.hats import NewHat
+from openhat.hats.service import NewHat
+from openhat.identity import users
 from openhat.storage.base import Store
 from tests.api.hat_fixtures import M1, M2
 from tests.conftest import PASSWORD, login

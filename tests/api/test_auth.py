@@ -13,7 +13,7 @@ import jwt
 import pytest
 from starlette.testclient import TestClient
 
-from openhat import tokens
+from openhat.identity import tokens
 from openhat.storage.base import Store
 from tests.conftest import DOMAIN, OWNER, PASSWORD, login
 
@@ -59,7 +59,7 @@ def test_login_answers_token_and_user_id(client: TestClient, store: Store) -> No
 
 
 def test_login_headers_are_url_decoded(client: TestClient, store: Store) -> None:
-    from openhat import hats
+    from openhat.hats import service as hats
 
     hats.create_hat(store, "second.example.test", "jane doe", "p@ss word+1")
     response = client.get("/users/access_token", headers={
@@ -195,7 +195,7 @@ def test_every_protected_route_refuses_missing_and_bad_tokens(
 
 
 def test_token_of_another_hat_is_refused(client: TestClient, store: Store) -> None:
-    from openhat import hats
+    from openhat.hats import service as hats
 
     hats.create_hat(store, "other.example.test", "someone", "another-password-1")
     other_token = login(client.__class__(client.app, base_url="http://other.example.test"),

@@ -203,7 +203,7 @@ def test_deep_nesting_is_a_400_not_a_500(owner: TestClient) -> None:
 
 
 def test_unknown_host_with_several_hats(client: TestClient, store: Any) -> None:
-    from openhat import hats
+    from openhat.hats import service as hats
 
     hats.create_hat(store, "second.example.test", "someone", "another-password-1")
     response = client.get("/users/access_token", headers={"Host": "nobody.example.test"})

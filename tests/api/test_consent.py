@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from openhat.hats import NewHat
+from openhat.hats.service import NewHat
 from openhat.storage.base import DebitPermissions, DebitRow, Store
 from tests.api.debit_fixtures import legacy_request, setup_request
 from tests.api.hat_fixtures import save

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from openhat.hats import NewHat
+from openhat.hats.service import NewHat
 from openhat.storage.base import Store
 from tests.api.debit_fixtures import bundle, condition, iso, setup_request, user_token
 from tests.api.hat_fixtures import A, B, C, save

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from openhat.hats import NewHat
+from openhat.hats.service import NewHat
 from openhat.storage.base import Store
 from tests.api.debit_fixtures import bundle, condition, legacy_request, user_token
 from tests.api.hat_fixtures import A, B, C, save

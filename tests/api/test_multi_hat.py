@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from openhat import hats
-from openhat.directory import HatDirectory
+from openhat.hats import service as hats
+from openhat.hats.directory import HatDirectory
 from openhat.storage.base import RecordQuery, Store
 from tests.conftest import DOMAIN, login
 

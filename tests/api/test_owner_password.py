@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from openhat import passwords, users
+from openhat.identity import passwords, users
 from openhat.storage.base import Store
 from tests.app_fixtures import installed_app
 from tests.conftest import OWNER, PASSWORD, login

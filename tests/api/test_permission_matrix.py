@@ -23,7 +23,8 @@ import pytest
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from openhat import hats, tokens
+from openhat.hats import service as hats
+from openhat.identity import tokens
 from openhat.storage.base import SigningKey, Store
 from openhat.web.routes import routes
 from tests.api.debit_fixtures import legacy_request, setup_request

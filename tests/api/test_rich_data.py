@@ -348,7 +348,7 @@ def test_version_prefixes_serve_the_same_data(owner: TestClient, prefix: str) ->
 
 def test_12_batch_by_a_data_credit_user_without_namespace_rights(
         client: TestClient, store: Any, hat: Any) -> None:
-    from openhat import users
+    from openhat.identity import users
     from tests.conftest import login
 
     store.add_user(users.new_user(hat.hat.hat_id, "dataCreditUser", "pa55w0rd",
@@ -368,7 +368,7 @@ def test_12_batch_by_a_data_credit_user_without_namespace_rights(
 @pytest.mark.parametrize("attempt", ["delete", "update"])
 def test_d3_u3_data_debit_user_cannot_change_the_owners_records(
         client: TestClient, store: Any, hat: Any, attempt: str) -> None:
-    from openhat import users
+    from openhat.identity import users
     from tests.conftest import login
 
     client.headers["X-Auth-Token"] = login(client)

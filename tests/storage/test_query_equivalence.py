@@ -15,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from openhat import hats, records
+from openhat.hats import service as hats
+from openhat.records import service as records
 from openhat.storage import jsonsem, open_store
 from openhat.storage.base import NewElement, Store
 from openhat.storage.query import EndpointSelect, Filter, PageQuery

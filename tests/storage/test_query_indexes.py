@@ -7,7 +7,8 @@ from typing import Any
 
 import orjson
 
-from openhat import hats, records
+from openhat.hats import service as hats
+from openhat.records import service as records
 from openhat.storage.base import NewElement, Store
 from openhat.storage.query import EndpointSelect, Filter, PageQuery
 from openhat.storage.query_indexes import index_name
@@ -48,7 +49,7 @@ def test_sorted_pages_make_and_use_an_index_only_when_large(store: Store) -> Non
 def test_the_sqlite_planner_walks_the_index(store: Store) -> None:
     if store.dialect != "sqlite":
         return
-    from openhat.storage import sqlite_query
+    from openhat.storage.sqlite import query as sqlite_query
 
     hat_id = fill(store, "idx/e")
     store.order_index_threshold = 30  # type: ignore[attr-defined]

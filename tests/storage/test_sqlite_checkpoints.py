@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from openhat import hats, records
-from openhat.storage import sqlite_checkpoints
+from openhat.hats import service as hats
+from openhat.records import service as records
 from openhat.storage.base import NewElement, RecordQuery
-from openhat.storage.sqlite import SqliteStore
+from openhat.storage.sqlite import checkpoints as sqlite_checkpoints
+from openhat.storage.sqlite.store import SqliteStore
 
 NOW = 1_700_000_000_000
 

@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 
-from openhat import hats, records
-from openhat.storage import sqlite_duplicates, sqlite_sql
+from openhat.hats import service as hats
+from openhat.records import service as records
 from openhat.storage.base import DuplicateRecord, NewElement, NewRecord, RecordQuery
 from openhat.storage.migrations import migrations
-from openhat.storage.sqlite import SqliteStore
+from openhat.storage.sqlite import duplicates as sqlite_duplicates
+from openhat.storage.sqlite import sql as sqlite_sql
+from openhat.storage.sqlite.store import SqliteStore
 
 NOW = 1_700_000_000_000
 

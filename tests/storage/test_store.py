@@ -12,7 +12,8 @@ from typing import Any
 import orjson
 import pytest
 
-from openhat import hats, records
+from openhat.hats import service as hats
+from openhat.records import service as records
 from openhat.storage.base import (
     DirectoryEntry,
     DuplicateRecord,
@@ -26,10 +27,10 @@ from openhat.storage.base import (
     Store,
 )
 from openhat.storage.migrations import migrations
-from openhat.storage.postgres import PostgresStore
-from openhat.storage.postgres_move import NOT_HAT_DATA
-from openhat.storage.sqlite import SqliteStore
-from openhat.storage.sqlite_sql import HAT_TABLES
+from openhat.storage.postgres.move import NOT_HAT_DATA
+from openhat.storage.postgres.store import PostgresStore
+from openhat.storage.sqlite.sql import HAT_TABLES
+from openhat.storage.sqlite.store import SqliteStore
 
 NOW = 1_700_000_000_000
 

@@ -7,7 +7,9 @@ import time
 
 import pytest
 
-from openhat import hats, records, tokens
+from openhat.hats import service as hats
+from openhat.identity import tokens
+from openhat.records import service as records
 from openhat.storage.base import NewElement, Store
 
 NOW = 1_700_000_000_000
@@ -63,7 +65,7 @@ def test_rotate_signing_key(store: Store, hat_id: str, revoke: bool) -> None:
 
 
 def test_hat_owner(store: Store, hat_id: str) -> None:
-    from openhat import users
+    from openhat.identity import users
 
     store.add_user(users.new_user(hat_id, "aaa-debit-user", "a-password-1", ("datadebit",)))
     owner = store.hat_owner(hat_id)

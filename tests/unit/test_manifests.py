@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from openhat.applications.manifests import is_newer, parse_manifest, version_key
 from openhat.errors import BadRequest
-from openhat.manifests import is_newer, parse_manifest, version_key
-from openhat.permissions import Role
+from openhat.identity.permissions import Role
 from tests.app_fixtures import NOTABLES
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from openhat.mappings import MappingError, compile_mapping, parse_path
+from openhat.queries.mappings import MappingError, compile_mapping, parse_path
 
 DATA: dict[str, Any] = {"a": {"b": [10, {"c": "deep"}]}, "list": [{"n": 1}, {"n": 2}, "odd"],
                         "nothing": None}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from openhat.permissions import (
+from openhat.identity.permissions import (
     Principal,
     Role,
     can_write_namespace,

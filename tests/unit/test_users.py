@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from argon2 import PasswordHasher
 
-from openhat import users
+from openhat.identity import users
 
 
 def test_production_hasher_is_argon2id_with_owasp_parameters() -> None:

@@ -7,9 +7,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from openhat import applications, permissions, tokens
-from openhat.manifests import APPLICATION_ID
-from openhat.permissions import OWNER, Principal, Role
+from openhat.applications import service as applications
+from openhat.applications.manifests import APPLICATION_ID
+from openhat.identity import permissions, tokens
+from openhat.identity.permissions import OWNER, Principal, Role
 from openhat.web.context import Call
 from openhat.web.responses import JsonResponse, message
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from urllib.parse import unquote_plus
 
 from starlette.responses import PlainTextResponse, Response
 
-from openhat import tokens, users
+from openhat.clock import now_s
 from openhat.errors import CredentialsRequired, NotAuthenticated, RateExceeded
+from openhat.identity import tokens, users
 from openhat.storage.base import User
 from openhat.web.context import TOKEN_FIELD, Call
 from openhat.web.responses import JsonResponse, message
@@ -47,7 +47,7 @@ async def access_token(call: Call) -> Response:
 def owner_token(call: Call, user: User) -> str:
     """A login token for `user`. It is never older than the user's password: a password
     changed within this second takes effect at the next one (passwords.set_password)."""
-    now = max(int(time.time()), user.password_changed_at)
+    now = max(now_s(), user.password_changed_at)
     return tokens.issue(call.keys, call.hat.domain, user.user_id,
                         {"accessScope": primary_role(user.roles), "resource": call.hat.domain},
                         call.state.lifetimes, now=now)

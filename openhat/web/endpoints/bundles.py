@@ -8,10 +8,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from openhat import bundles, permissions
 from openhat.errors import HandlerNotFound
-from openhat.queries import DEFAULT_TAKE
-from openhat.query_models import parse_bundle, parse_endpoint_queries
+from openhat.identity import permissions
+from openhat.queries import stored as bundles
+from openhat.queries.models import parse_bundle, parse_endpoint_queries
+from openhat.queries.service import DEFAULT_TAKE
 from openhat.web.context import Call
 from openhat.web.endpoints.data import int_param
 from openhat.web.responses import JsonResponse, message

@@ -7,21 +7,19 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from openhat import permissions, records
 from openhat.errors import AccessDenied, BadRequest, Forbidden
-from openhat.models import (
-    MAX_INT,
+from openhat.identity import permissions
+from openhat.records import service as records
+from openhat.records.wire import (
     NAMESPACE_RE,
-    UNSUPPORTED_PATH_KEYS,
     EndpointDataIn,
     parse_endpoint_data_list,
-    parse_uuid,
-    unsafe_path_key,
     valid_endpoint,
 )
 from openhat.storage.base import FieldFilter, RecordQuery
 from openhat.web.context import TOKEN_FIELD, Call
 from openhat.web.responses import JsonResponse, message
+from openhat.wire import MAX_INT, UNSUPPORTED_PATH_KEYS, parse_uuid, unsafe_path_key
 
 PAGING_PARAMS = {"orderBy", "ordering", "skip", "take"}
 

@@ -8,9 +8,11 @@ import re
 from starlette.requests import Request
 from starlette.responses import Response
 
-from openhat import debits, legacy_debits, permissions
+from openhat.debits import legacy as legacy_debits
+from openhat.debits import service as debits
 from openhat.errors import HandlerNotFound
-from openhat.permissions import OWNER, PLATFORM, Role
+from openhat.identity import permissions
+from openhat.identity.permissions import OWNER, PLATFORM, Role
 from openhat.web.context import Call
 from openhat.web.responses import JsonResponse
 

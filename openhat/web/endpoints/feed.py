@@ -5,8 +5,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from openhat import feed, permissions
 from openhat.errors import BadRequest
+from openhat.feed import service as feed
+from openhat.identity import permissions
 from openhat.web.context import Call
 from openhat.web.responses import JsonResponse
 

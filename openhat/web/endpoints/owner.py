@@ -6,8 +6,8 @@ from dataclasses import replace
 
 from starlette.responses import Response
 
-from openhat import passwords
 from openhat.errors import RateExceeded
+from openhat.identity import passwords
 from openhat.web.context import TOKEN_FIELD, Call
 from openhat.web.endpoints.auth import owner_token
 from openhat.web.responses import message

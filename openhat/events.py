@@ -1,0 +1,131 @@
+"""Typed change events: what a unit of work changed, handed to subscribers after commit.
+
+Domain operations record an event for every change they make (`tx.emit(...)`) inside the
+unit of work (`store.write(hat_id)`); the store hands the collected events to its
+subscribers only once the transaction has committed, in the order they were emitted, and
+drops them when it rolls back. Each event names its HAT, so one subscriber serves a whole
+deployment. This is the seam for the access audit log, change notifications and export.
+
+Events carry ids and names, never record data: a subscriber that needs the data reads it,
+with its own permissions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Event:
+    hat_id: str
+
+
+@dataclass(frozen=True)
+class RecordsCreated(Event):
+    """Records stored (a batch's links included), by endpoint."""
+
+    records: tuple[tuple[str, str], ...]  # (endpoint, record_id)
+
+
+@dataclass(frozen=True)
+class RecordsUpdated(Event):
+    records: tuple[tuple[str, str], ...]  # (endpoint, record_id)
+
+
+@dataclass(frozen=True)
+class RecordsDeleted(Event):
+    record_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EndpointCleared(Event):
+    """Every record of an endpoint deleted."""
+
+    endpoint: str
+    count: int
+
+
+@dataclass(frozen=True)
+class RecordsLinked(Event):
+    group_id: str
+    record_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CombinatorSaved(Event):
+    name: str
+
+
+@dataclass(frozen=True)
+class BundleSaved(Event):
+    bundle_id: str
+
+
+@dataclass(frozen=True)
+class DebitCreated(Event):
+    debit_key: str
+    user_id: str  # who asked for it (and now holds `datadebit:<key>`)
+
+
+@dataclass(frozen=True)
+class DebitUpdated(Event):
+    """A new consent was added to the debit (not accepted until enabled)."""
+
+    debit_key: str
+
+
+@dataclass(frozen=True)
+class DebitEnabled(Event):
+    debit_key: str
+
+
+@dataclass(frozen=True)
+class DebitDisabled(Event):
+    debit_key: str
+
+
+@dataclass(frozen=True)
+class ApplicationRegistered(Event):
+    application_id: str
+    created: bool  # False: the manifest of a registered application was replaced
+
+
+@dataclass(frozen=True)
+class ApplicationSetUp(Event):
+    application_id: str
+    version: str
+
+
+@dataclass(frozen=True)
+class ApplicationDisabled(Event):
+    application_id: str
+
+
+@dataclass(frozen=True)
+class ApplicationRemoved(Event):
+    application_id: str
+
+
+@dataclass(frozen=True)
+class PasswordChanged(Event):
+    user_id: str
+
+
+@dataclass(frozen=True)
+class KeyRotated(Event):
+    kid: str
+    revoked_older: bool
+
+
+@dataclass(frozen=True)
+class HatCreated(Event):
+    domain: str
+
+
+@dataclass(frozen=True)
+class HatRemoved(Event):
+    domain: str
+
+
+Subscriber = Callable[[Sequence[Event]], None]

@@ -1,0 +1,154 @@
+"""Where each HAT lives: the home database, and the HAT directory for HATs elsewhere.
+
+The home database is the one `--database` names. A HAT created there needs nothing more, so
+a deployment of one database (one HAT or many) never sees the directory. A HAT can also live
+in another PostgreSQL database: the home database's `hat_directory` table then maps its
+domain to that database's URL, and any openhat process reading the same home database opens
+(and keeps open) a store for it. Processes keep no other state, so any number of them behind
+any load balancer serve HATs spread over several PostgreSQL servers.
+
+A request's HAT is found by its Host: the directory first (so that a HAT moved away is never
+served from a stale copy), then the home database; when exactly one HAT exists in all, it
+answers whatever the Host (the single-HAT default).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from openhat.hats import service as hats
+from openhat.storage import open_store
+from openhat.storage.base import DirectoryEntry, Hat, HatExists, Store
+
+
+@dataclass(frozen=True)
+class LocatedHat:
+    hat: Hat
+    store: Store
+    database_url: str | None  # None: the home database
+
+
+class HatDirectory:
+    """The home store and the stores of the databases the directory points at (opened on
+    first use, migrated, and kept open until `close`)."""
+
+    def __init__(self, home: Store, home_url: str | None = None) -> None:
+        self.home = home
+        self.home_url = home_url
+        self._stores: dict[str, Store] = {}
+        self._lock = threading.Lock()
+
+    def store_for(self, url: str | None) -> Store:
+        """The store of a database URL (None or the home URL: the home store)."""
+        if url is None or self.is_home(url):
+            return self.home
+        with self._lock:
+            store = self._stores.get(url)
+            if store is None:
+                store = open_store(url)
+                try:
+                    store.migrate()
+                except BaseException:
+                    store.close()
+                    raise
+                self._stores[url] = store
+            return store
+
+    def is_home(self, url: str) -> bool:
+        return self.home_url is not None and url.strip() == self.home_url.strip()
+
+    def locate(self, domain: str) -> LocatedHat | None:
+        """The HAT with exactly this domain, wherever it lives."""
+        domain = hats.normalise_domain(domain)
+        entry = self.home.directory_entry(domain)
+        if entry is not None:
+            store = self.store_for(entry.database_url)
+            hat = store.hat_by_domain(domain)
+            return LocatedHat(hat, store, entry.database_url) if hat else None
+        hat = self.home.hat_by_domain(domain)
+        return LocatedHat(hat, self.home, None) if hat else None
+
+    def resolve(self, host: str) -> LocatedHat | None:
+        """The HAT a request's Host names, or the only HAT there is; None when neither."""
+        found = self.locate(host)
+        if found is not None:
+            return found
+        located = self.all_hats(limit=2)
+        return located[0] if len(located) == 1 else None
+
+    def all_hats(self, limit: int | None = None) -> list[LocatedHat]:
+        """Every HAT: the home database's, then the directory's (each by domain)."""
+        entries = self.home.directory()
+        local = [LocatedHat(hat, self.home, None) for hat in self.home.list_hats()
+                 if not any(e.hat_id == hat.hat_id for e in entries)]
+        found = local
+        for entry in entries:
+            if limit is not None and len(found) >= limit:
+                break
+            store = self.store_for(entry.database_url)
+            hat = store.hat_by_domain(entry.domain)
+            if hat is not None:
+                found.append(LocatedHat(hat, store, entry.database_url))
+        return found[:limit] if limit is not None else found
+
+    def close(self) -> None:
+        """Close the stores this directory opened (never the home store)."""
+        with self._lock:
+            for store in self._stores.values():
+                store.close()
+            self._stores.clear()
+
+    # --- administration (the `openhat hats` commands) ----------------------------------------
+    def add(self, domain: str, owner: str, password: str | None,
+            database_url: str | None = None) -> hats.NewHat:
+        """A new HAT in the home database, or in the database `database_url` names (with a
+        directory entry). Raises HatExists when the domain is taken anywhere."""
+        domain = hats.normalise_domain(domain)
+        if self.locate(domain) is not None or self.home.directory_entry(domain) is not None:
+            raise HatExists(domain)
+        store = self.store_for(database_url)
+        created = hats.create_hat(store, domain, owner, password)
+        if store is not self.home:
+            assert database_url is not None
+            self.home.set_directory_entry(
+                DirectoryEntry(domain, created.hat.hat_id, database_url))
+        return created
+
+    def remove(self, domain: str) -> bool:
+        """Delete a HAT and all its data, wherever it lives; False when there is none."""
+        domain = hats.normalise_domain(domain)
+        found = self.locate(domain)
+        if found is not None:
+            found.store.delete_hat(found.hat.hat_id)
+        if self.home.directory_entry(domain) is not None:
+            self.home.remove_directory_entry(domain)
+        return found is not None
+
+    def move(self, domain: str, to_url: str) -> dict[str, int]:
+        """Move a HAT to the database `to_url` names (the home URL moves it home): copy all
+        its rows there, verify the counts, switch the directory, then delete the source
+        rows. Returns the rows copied per table. PostgreSQL to PostgreSQL only.
+
+        Raises LookupError for an unknown domain, ValueError when the HAT is there already
+        or either side is not PostgreSQL, HatExists when the target holds that domain."""
+        from openhat.storage.postgres.move import move_hat
+        from openhat.storage.postgres.store import PostgresStore
+
+        found = self.locate(domain)
+        if found is None:
+            raise LookupError(f"no HAT {domain}")
+        target = self.store_for(to_url)
+        if target is found.store:
+            raise ValueError(f"{found.hat.domain} is in that database already")
+        if not isinstance(found.store, PostgresStore) or not isinstance(target, PostgresStore):
+            raise ValueError("moving a HAT needs PostgreSQL on both sides")
+        hat = found.hat
+
+        def switch() -> None:
+            if target is self.home:
+                self.home.remove_directory_entry(hat.domain)
+            else:
+                self.home.set_directory_entry(DirectoryEntry(hat.domain, hat.hat_id, to_url))
+
+        return move_hat(found.store, target, hat.hat_id, switch)

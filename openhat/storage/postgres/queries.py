@@ -1,0 +1,242 @@
+"""The PostgreSQL store's share of endpoint queries, combinators, bundles and data debits.
+
+A mixin of PostgresStore (mirror of `sqlite_queries`); the SQL of queries is built in
+`postgres_query`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import Any
+
+import orjson
+import psycopg
+
+from openhat.storage import query_indexes
+from openhat.storage.base import (
+    BundleExists,
+    BundleOwned,
+    Debit,
+    DebitExists,
+    DebitMissing,
+    DebitPermissions,
+    DebitRow,
+    may_reuse_bundle,
+    same_bundle,
+)
+from openhat.storage.postgres import query as postgres_query
+from openhat.storage.query import EndpointSelect, LinkedRecord, PageQuery, Path, QueriedRecord
+
+Connection = psycopg.Connection[tuple[Any, ...]]
+
+_PERMISSION_COLUMNS = ("permissions_id, created_at, purpose, start_at, period_ms,"
+                       " cancel_at_period_end, canceled_at, terms_url, bundle_id, conditions_id,"
+                       " accepted")
+_DEBIT_COLUMNS = ("debit_key, created_at, client_name, client_url, client_logo_url,"
+                  " client_callback_url, application_id, description, legacy, client_user_id")
+_LINKS_CHUNK = 5000  # main record ids per links query
+
+
+class PostgresQueries:
+    """Needs `_read()` and `_write()` from PostgresStore."""
+
+    def _read(self) -> AbstractContextManager[Connection]:
+        raise NotImplementedError
+
+    def _write(self, hat_id: str | None = None) -> AbstractContextManager[Connection]:
+        raise NotImplementedError
+
+    # --- queries -------------------------------------------------------------------------
+    order_index_threshold = query_indexes.DEFAULT_THRESHOLD
+    order_index_background = True
+    _order_indexes: query_indexes.OrderIndexes | None = None
+
+    def order_indexes(self) -> query_indexes.OrderIndexes:
+        """The order-index policy of this store (storage/query_indexes.py)."""
+        if self._order_indexes is None:
+            self._order_indexes = query_indexes.OrderIndexes(
+                self._index_exists, self._endpoint_holds, self._create_order_index,
+                self.order_index_threshold, self.order_index_background)
+        return self._order_indexes
+
+    def _index_exists(self, name: str) -> bool:
+        """True for a usable index; an invalid one (a failed concurrent build) is dropped."""
+        with self._read() as conn:
+            row = conn.execute("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON"
+                               " c.oid = i.indexrelid WHERE c.relname = %s AND"
+                               " c.relnamespace = current_schema()::regnamespace",
+                               (name,)).fetchone()
+            if row is not None and not row[0]:
+                conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}".encode())
+                return False
+        return row is not None
+
+    def _endpoint_holds(self, hat_id: str, endpoint: str, count: int) -> bool:
+        with self._read() as conn:
+            row = conn.execute("SELECT count(*) FROM (SELECT 1 FROM records WHERE hat_id = %s"
+                               " AND endpoint = %s LIMIT %s) s", (hat_id, endpoint, count)
+                               ).fetchone()
+        return row is not None and int(row[0]) >= count
+
+    def _create_order_index(self, name: str, endpoint: str, path: Path,
+                            descending: bool) -> None:
+        sql = postgres_query.order_index_sql(name, endpoint, path, descending)
+        with self._read() as conn:  # autocommit: CONCURRENTLY cannot run in a transaction
+            conn.execute(sql.replace("%%", "%").encode())
+            conn.execute(b"ANALYZE records")  # statistics for the new expressions
+
+    def query_page(self, hat_id: str, query: PageQuery) -> list[QueriedRecord]:
+        self.order_indexes().consider(hat_id, query)
+        sql, params = postgres_query.page_sql(hat_id, query)
+        with self._read() as conn:
+            rows = conn.execute(sql.encode(), params).fetchall()
+        return [QueriedRecord(row[0], row[2], row[3], row[4]) for row in rows]
+
+    def query_links(self, hat_id: str, record_ids: Sequence[str],
+                    select: EndpointSelect) -> list[LinkedRecord]:
+        found: list[LinkedRecord] = []
+        with self._read() as conn:
+            for start in range(0, len(record_ids), _LINKS_CHUNK):
+                sql, params = postgres_query.links_sql(
+                    hat_id, record_ids[start:start + _LINKS_CHUNK], select)
+                found += [LinkedRecord(row[0], row[2], row[3], row[4])
+                          for row in conn.execute(sql.encode(), params)]
+        return found
+
+    # --- combinators and bundles -----------------------------------------------------------
+    def save_combinator(self, hat_id: str, name: str, queries: str, now: int) -> None:
+        with self._write(hat_id) as conn:
+            conn.execute("INSERT INTO combinators VALUES (%s, %s, %s, %s) ON CONFLICT"
+                         " (hat_id, name) DO UPDATE SET queries = excluded.queries,"
+                         " updated_at = excluded.updated_at", (hat_id, name, queries, now))
+
+    def combinator(self, hat_id: str, name: str) -> str | None:
+        with self._read() as conn:
+            row = conn.execute("SELECT queries FROM combinators WHERE hat_id = %s AND"
+                               " name = %s", (hat_id, name)).fetchone()
+        return str(row[0]) if row else None
+
+    def save_bundle(self, hat_id: str, bundle_id: str, bundle: str, now: int) -> None:
+        with self._write(hat_id) as conn:
+            _lock_debits(conn, hat_id)
+            stored = _stored_bundle(conn, hat_id, bundle_id)
+            if stored is not None and stored[0] is not None and not same_bundle(stored[1],
+                                                                                bundle):
+                raise BundleOwned(stored[0])
+            conn.execute("INSERT INTO bundles VALUES (%s, %s, %s, NULL, %s) ON CONFLICT"
+                         " (hat_id, bundle_id) DO UPDATE SET bundle = excluded.bundle,"
+                         " updated_at = excluded.updated_at", (hat_id, bundle_id, bundle, now))
+
+    def bundle(self, hat_id: str, bundle_id: str) -> str | None:
+        with self._read() as conn:
+            row = conn.execute("SELECT bundle FROM bundles WHERE hat_id = %s AND"
+                               " bundle_id = %s", (hat_id, bundle_id)).fetchone()
+        return str(row[0]) if row else None
+
+    # --- data debits -------------------------------------------------------------------------
+    def create_debit(self, hat_id: str, debit: DebitRow, permissions: DebitPermissions,
+                     bundles: Sequence[tuple[str, str]]) -> None:
+        with self._write(hat_id) as conn:
+            _lock_debits(conn, hat_id)
+            if conn.execute("SELECT 1 FROM data_debits WHERE hat_id = %s AND debit_key = %s",
+                            (hat_id, debit.debit_key)).fetchone():
+                raise DebitExists(debit.debit_key)
+            for bundle_id, _ in bundles:
+                if _stored_bundle(conn, hat_id, bundle_id) is not None:
+                    raise BundleExists(bundle_id)
+            conn.execute(f"INSERT INTO data_debits (hat_id, {_DEBIT_COLUMNS}) VALUES"
+                         " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                         (hat_id, debit.debit_key, debit.created_at, debit.client_name,
+                          debit.client_url, debit.client_logo_url, debit.client_callback_url,
+                          debit.application_id, debit.description, debit.legacy,
+                          debit.client_user_id))
+            _store_permissions(conn, hat_id, debit.debit_key, permissions, bundles)
+
+    def add_debit_permissions(self, hat_id: str, debit_key: str,
+                              permissions: DebitPermissions,
+                              bundles: Sequence[tuple[str, str]], only_new_bundles: bool) -> None:
+        with self._write(hat_id) as conn:
+            _lock_debits(conn, hat_id)
+            if not conn.execute("SELECT 1 FROM data_debits WHERE hat_id = %s AND"
+                                " debit_key = %s", (hat_id, debit_key)).fetchone():
+                raise DebitMissing(debit_key)
+            for bundle_id, bundle in bundles:
+                stored = _stored_bundle(conn, hat_id, bundle_id)
+                if stored is not None and (only_new_bundles or not may_reuse_bundle(
+                        stored[0], stored[1], debit_key, bundle)):
+                    raise BundleExists(bundle_id)
+            _store_permissions(conn, hat_id, debit_key, permissions, bundles)
+
+    def _debits(self, hat_id: str, debit_key: str | None) -> list[Debit]:
+        where = "hat_id = %s" + (" AND debit_key = %s" if debit_key is not None else "")
+        args: tuple[Any, ...] = (hat_id,) if debit_key is None else (hat_id, debit_key)
+        with self._read() as conn:
+            rows = conn.execute(f"SELECT {_DEBIT_COLUMNS} FROM data_debits WHERE {where}"
+                                " ORDER BY debit_key COLLATE \"C\"", args).fetchall()
+            permissions: dict[str, list[DebitPermissions]] = {}
+            for row in conn.execute(f"SELECT debit_key, {_PERMISSION_COLUMNS} FROM"
+                                    f" data_debit_permissions WHERE {where} ORDER BY"
+                                    " permissions_id", args):
+                permissions.setdefault(row[0], []).append(_permissions(row[1:]))
+        return [Debit(_debit_row(row), tuple(permissions.get(row[0], ()))) for row in rows]
+
+    def set_debit_permissions(self, hat_id: str, debit_key: str,
+                              rows: Sequence[DebitPermissions]) -> None:
+        with self._write(hat_id) as conn:
+            for r in rows:
+                conn.execute("UPDATE data_debit_permissions SET accepted = %s, canceled_at = %s,"
+                             " cancel_at_period_end = %s WHERE hat_id = %s AND debit_key = %s"
+                             " AND permissions_id = %s",
+                             (r.accepted, r.canceled_at, r.cancel_at_period_end, hat_id,
+                              debit_key, r.permissions_id))
+
+    # --- users -------------------------------------------------------------------------------
+    def grant_role(self, hat_id: str, user_id: str, role: str) -> None:
+        with self._write(hat_id) as conn:
+            row = conn.execute("SELECT roles FROM users WHERE hat_id = %s AND user_id = %s"
+                               " FOR UPDATE", (hat_id, user_id)).fetchone()
+            if row is None:
+                return
+            roles = list(orjson.loads(row[0]))
+            if role not in roles:
+                conn.execute("UPDATE users SET roles = %s WHERE hat_id = %s AND user_id = %s",
+                             (orjson.dumps([*roles, role]).decode(), hat_id, user_id))
+
+
+def _lock_debits(conn: Connection, hat_id: str) -> None:
+    """Serialise debit writes of one HAT, so two creations cannot both find a key free."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext('openhat.debits.' || %s))", (hat_id,))
+
+
+def _debit_row(row: Sequence[Any]) -> DebitRow:
+    return DebitRow(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
+                    bool(row[8]), row[9])
+
+
+def _permissions(row: Sequence[Any]) -> DebitPermissions:
+    return DebitPermissions(row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6],
+                            row[7], row[8], row[9], bool(row[10]))
+
+
+def _stored_bundle(conn: Connection, hat_id: str,
+                   bundle_id: str) -> tuple[str | None, str] | None:
+    """None when no such bundle, else (the debit it belongs to or None, its JSON text)."""
+    row = conn.execute("SELECT debit_key, bundle FROM bundles WHERE hat_id = %s AND"
+                       " bundle_id = %s", (hat_id, bundle_id)).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def _store_permissions(conn: Connection, hat_id: str, debit_key: str, p: DebitPermissions,
+                       bundles: Sequence[tuple[str, str]]) -> None:
+    # A bundle already stored is the debit's own, unchanged (checked by the caller).
+    for bundle_id, bundle in bundles:
+        conn.execute("INSERT INTO bundles VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                     (hat_id, bundle_id, bundle, debit_key, p.created_at))
+    conn.execute("INSERT INTO data_debit_permissions (hat_id, debit_key, created_at, purpose,"
+                 " start_at, period_ms, cancel_at_period_end, canceled_at, terms_url, bundle_id,"
+                 " conditions_id, accepted) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+                 " %s)",
+                 (hat_id, debit_key, p.created_at, p.purpose, p.start, p.period,
+                  p.cancel_at_period_end, p.canceled_at, p.terms_url, p.bundle_id,
+                  p.conditions_id, p.accepted))

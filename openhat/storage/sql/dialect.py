@@ -1,0 +1,50 @@
+"""What the plain-table SQL needs to know about a database engine: a small Dialect.
+
+The plain tables (hats, users, keys, directory, applications, debits, bundles, combinators,
+idempotency keys) are read and written by SQL written once, in SQLite's named-parameter
+style (`:name`). A Dialect turns that text into its engine's form once per statement, and
+names the few expressions that differ: how a JSON array of roles is searched, and which
+exceptions mean a unique key was violated.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# `:name` outside of quotes; `::` (a PostgreSQL cast) is left alone.
+_NAMED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|::|:([A-Za-z_][A-Za-z0-9_]*)|%")
+
+
+def to_pyformat(sql: str) -> str:
+    """`:name` parameters as psycopg's `%(name)s`, with a literal `%` doubled; quoted
+    literals and `::` casts untouched."""
+
+    def replace(match: re.Match[str]) -> str:
+        found = match.group(0)
+        if match.group(1) is not None:
+            return f"%({match.group(1)})s"
+        return "%%" if found == "%" else found
+
+    return _NAMED.sub(replace, sql)
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """An engine's share of the plain-table SQL."""
+
+    name: str  # "sqlite" or "postgres": also the folder of its migrations
+    # SQL true when the JSON array text `roles` (a column) holds the text parameter `:role`.
+    has_role: str
+    unique_violations: tuple[type[Exception], ...]
+    pyformat: bool  # parameters as `%(name)s` (psycopg) instead of `:name` (sqlite3)
+    _texts: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def text(self, sql: str) -> str:
+        """`sql` (written with `:name` parameters) in this engine's parameter style."""
+        if not self.pyformat:
+            return sql
+        found = self._texts.get(sql)
+        if found is None:
+            found = self._texts[sql] = to_pyformat(sql)
+        return found
