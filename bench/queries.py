@@ -28,8 +28,9 @@ from openhat.hats import service as hats
 from openhat.queries import stored as bundles
 from openhat.records import service as records
 from openhat.storage import open_store
-from openhat.storage.base import NewElement, Store
+from openhat.storage.base import Store
 from openhat.storage.query_indexes import index_name
+from openhat.storage.rows import NewElement
 
 ENDPOINT = "bench/notes"
 KINDS = ("note", "list", "idea", "photo")

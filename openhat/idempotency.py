@@ -15,7 +15,8 @@ import hashlib
 
 from openhat.clock import now_ms
 from openhat.errors import BadRequest, IdempotencyConflict, IdempotencyMismatch
-from openhat.storage.base import IdempotentResponse, Store
+from openhat.storage.base import Store
+from openhat.storage.rows import IdempotentResponse
 
 HEADER = "Idempotency-Key"
 KEEP_MS = 24 * 3600 * 1000

@@ -17,9 +17,9 @@ from openhat.config import Settings
 from openhat.hats.directory import HatDirectory
 from openhat.records.service import new_record
 from openhat.storage import open_store
-from openhat.storage.base import DirectoryEntry, HatUnavailable, NewElement
 from openhat.storage.postgres.move import MoveFailed, move_hat
 from openhat.storage.postgres.store import PostgresStore
+from openhat.storage.rows import DirectoryEntry, HatUnavailable, NewElement
 from openhat.web.app import create_app
 from tests.conftest import login
 
@@ -127,7 +127,7 @@ def test_moving_a_hat_keeps_its_data_order_links_and_tokens(databases: tuple[str
     assert set(rows_of(other, hat_id).values()) == {0}
     store = open_store(home)
     try:
-        assert [e.domain for e in store.directory()] == [B]
+        assert [e.domain for e in store.directory_entries()] == [B]
     finally:
         store.close()
     assert len(alice.get(f"{API}/data/notes/all").json()) == 51

@@ -19,7 +19,8 @@ from openhat.debits import legacy as legacy_debits
 from openhat.debits import service as debits
 from openhat.errors import ApplicationConfigurationNotFound, ApplicationNotFound
 from openhat.identity.permissions import Role
-from openhat.storage.base import Store, StoredApplication
+from openhat.storage.base import Store
+from openhat.storage.rows import StoredApplication
 from openhat.wire import Json
 
 
@@ -90,7 +91,7 @@ def status(store: Store, hat_id: str, application_id: str) -> Json:
 def statuses(store: Store, hat_id: str, only: frozenset[str] | None = None) -> list[Json]:
     """The HatApplication of every registered application (or of those in `only`)."""
     return [_status_json(store, hat_id, found, parse_manifest(orjson.loads(found.manifest)))
-            for found in store.applications(hat_id)
+            for found in store.registered_applications(hat_id)
             if only is None or found.application_id in only]
 
 

@@ -13,7 +13,8 @@ from openhat.config import SETTINGS, Settings
 from openhat.hats import service as hats
 from openhat.hats.directory import HatDirectory
 from openhat.storage import open_store, redact_url
-from openhat.storage.base import HatExists, HatUnavailable, StorageError, Store
+from openhat.storage.base import Store
+from openhat.storage.rows import HatExists, HatUnavailable, StorageError
 
 
 class DefaultGroup(click.Group):

@@ -21,7 +21,8 @@ from openhat.errors import HatError
 from openhat.hats.directory import HatDirectory, LocatedHat
 from openhat.identity import keys, passwords, users
 from openhat.storage import open_store
-from openhat.storage.base import Hat, Store
+from openhat.storage.base import Store
+from openhat.storage.rows import Hat
 
 
 def hat_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -104,7 +105,7 @@ def apps_add(manifest: Path, database: str | None, domain: str | None) -> None:
 def apps_list(database: str | None, domain: str | None) -> None:
     """List the registered applications and their status."""
     with hat_store(database, domain) as (store, hat):
-        for found in store.applications(hat.hat_id):
+        for found in store.registered_applications(hat.hat_id):
             state = "enabled" if found.enabled else ("disabled" if found.setup_version
                                                      else "not set up")
             click.echo(f"{found.application_id}\t{state}")
@@ -149,7 +150,7 @@ def owner_reset_password(password_stdin: bool, generate: bool, database: str | N
     if advice is not None:
         raise click.ClickException(" ".join([passwords.WEAK + ".", *advice]))
     with hat_store(database, domain) as (store, hat):
-        user = store.hat_owner(hat.hat_id)
+        user = store.users.owner(hat.hat_id)
         if user is None:
             raise click.ClickException(f"{hat.domain} has no owner")
         passwords.set_password(store, user, password)

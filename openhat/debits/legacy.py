@@ -18,14 +18,14 @@ from openhat.debits import service as debits
 from openhat.errors import DebitNotEnabled, DebitRequestMalformed
 from openhat.identity.permissions import Role
 from openhat.queries.models import parse_data_bundle
-from openhat.storage.base import (
+from openhat.storage.base import Store
+from openhat.storage.rows import (
     BundleExists,
     Debit,
     DebitExists,
     DebitMissing,
     DebitPermissions,
     DebitRow,
-    Store,
     same_bundle,
 )
 from openhat.wire import Errors, Json, error, raise_if
@@ -99,7 +99,8 @@ def store_new(store: Store, hat_id: str, key: str, body: Any, user_id: str) -> J
         raise DebitRequestMalformed(f"Data Debit {key} already exists") from None
     except BundleExists:
         raise DebitRequestMalformed("Data bundle with such ID already exists") from None
-    store.grant_role(hat_id, user_id, f"datadebit:{key}")
+    with store.write(hat_id) as tx:
+        tx.users.grant_role(hat_id, user_id, f"datadebit:{key}")
     return rich_json(store, hat_id, debits.get(store, hat_id, key))
 
 
@@ -188,7 +189,7 @@ def rich_json(store: Store, hat_id: str, debit: Debit) -> Json:
 
 
 def _user_json(store: Store, hat_id: str, user_id: str | None) -> Json:
-    user = store.user_by_id(hat_id, user_id) if user_id else None
+    user = store.users.by_id(hat_id, user_id) if user_id else None
     if user is None:
         return {"userId": user_id or "", "email": "", "name": "", "role": "validate",
                 "roles": []}

@@ -24,14 +24,14 @@ from openhat.clock import now_ms
 from openhat.errors import BadRequest, DebitNotEnabled, DebitNotFound, DebitRequestMalformed
 from openhat.queries import service as queries
 from openhat.queries.models import PropertyQuery, parse_bundle, parse_data_bundle
-from openhat.storage.base import (
+from openhat.storage.base import Store
+from openhat.storage.rows import (
     BundleExists,
     Debit,
     DebitExists,
     DebitMissing,
     DebitPermissions,
     DebitRow,
-    Store,
 )
 from openhat.wire import Errors, Json, error, raise_if
 
@@ -183,7 +183,8 @@ def create(store: Store, hat_id: str, key: str, req: SetupRequest, user_id: str)
     except BundleExists:
         raise DebitRequestMalformed("Data Debit request malformed: Data bundle with such ID"
                                     " already exists") from None
-    store.grant_role(hat_id, user_id, f"datadebit:{key}")
+    with store.write(hat_id) as tx:
+        tx.users.grant_role(hat_id, user_id, f"datadebit:{key}")
     return debit_json(store, hat_id, get(store, hat_id, key))
 
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 from openhat.hats import service as hats
 from openhat.storage import open_store
-from openhat.storage.base import DirectoryEntry, Hat, HatExists, Store
+from openhat.storage.base import Store
+from openhat.storage.rows import DirectoryEntry, Hat, HatExists
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class HatDirectory:
 
     def all_hats(self, limit: int | None = None) -> list[LocatedHat]:
         """Every HAT: the home database's, then the directory's (each by domain)."""
-        entries = self.home.directory()
+        entries = self.home.directory_entries()
         local = [LocatedHat(hat, self.home, None) for hat in self.home.list_hats()
                  if not any(e.hat_id == hat.hat_id for e in entries)]
         found = local

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from openhat.clock import now_ms
 from openhat.identity import tokens, users
-from openhat.storage.base import Hat, Store
+from openhat.storage.base import Store
+from openhat.storage.rows import Hat
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def ensure_default_hat(store: Store, domain: str, owner: str, password: str) -> 
     """On `serve`: create the HAT on an empty database; with exactly one HAT, keep its domain
     equal to the configured public address (it is the tokens' `iss`). Returns the new HAT."""
     hats = store.list_hats()
-    elsewhere = store.directory()  # HATs of this deployment in other databases
+    elsewhere = store.directory_entries()  # HATs of this deployment in other databases
     if not hats and not elsewhere:
         return create_hat(store, domain, owner, password or None)
     domain = normalise_domain(domain)

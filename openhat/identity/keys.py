@@ -12,8 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from openhat.clock import now_s
+from openhat.events import KeyRotated
 from openhat.identity import tokens
-from openhat.storage.base import SigningKey, Store
+from openhat.storage.base import Store
+from openhat.storage.rows import SigningKey
 
 
 @dataclass(frozen=True)
@@ -23,8 +25,10 @@ class Rotation:
 
 
 def rotate(store: Store, hat_id: str, revoke: bool = False) -> Rotation:
-    before = [k for k in store.signing_keys(hat_id) if not k.revoked and
+    before = [k for k in store.keys.all(hat_id) if not k.revoked and
               (revoke or k.retired_at is None)]
     key = tokens.generate_key(hat_id)
-    store.rotate_signing_key(key, now_s(), revoke)
+    with store.write(hat_id) as tx:
+        tx.keys.rotate(key, now_s(), revoke)
+        tx.emit(KeyRotated(hat_id, key.kid, revoke))
     return Rotation(key, before)

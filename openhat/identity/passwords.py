@@ -15,8 +15,10 @@ import zxcvbn
 
 from openhat.clock import now_s
 from openhat.errors import BadRequest, InvalidPassword
+from openhat.events import PasswordChanged
 from openhat.identity import users
-from openhat.storage.base import Store, User
+from openhat.storage.base import Store
+from openhat.storage.rows import User
 from openhat.wire import Errors, error, raise_if
 
 MIN_SCORE = 2
@@ -95,5 +97,8 @@ def set_password(store: Store, user: User, password: str) -> int:
     from then on (a few hundred milliseconds "in the future" is within `tokens.verify`'s
     allowance)."""
     changed_at = max(now_s() + 1, user.password_changed_at + 1)
-    store.set_password(user.hat_id, user.user_id, users.hash_password(password), changed_at)
+    password_hash = users.hash_password(password)
+    with store.write(user.hat_id) as tx:
+        tx.users.set_password(user.hat_id, user.user_id, password_hash, changed_at)
+        tx.emit(PasswordChanged(user.hat_id, user.user_id))
     return changed_at

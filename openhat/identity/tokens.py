@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from openhat.clock import DAY_S, now_s
 from openhat.errors import NotAuthenticated
-from openhat.storage.base import SigningKey
+from openhat.storage.rows import SigningKey
 
 ALGORITHM = "RS256"
 

@@ -9,7 +9,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from openhat.clock import now_s
-from openhat.storage.base import Store, User
+from openhat.storage.base import Store
+from openhat.storage.rows import User
 
 # OWASP's argon2id baseline (19 MiB, 2 passes, 1 lane): a small VPS can serve logins without
 # 64 MiB per attempt. Hashes keep their parameters, so stronger ones still verify.
@@ -51,7 +52,7 @@ def check_password(user: User | None, password: str) -> bool:
 
 def login(store: Store, hat_id: str, username: str, password: str) -> User | None:
     """The enabled user these credentials belong to, or None."""
-    user = store.user_by_name(hat_id, username)
+    user = store.users.by_name(hat_id, username)
     if check_password(user, password) and user is not None and user.enabled:
         return user
     return None

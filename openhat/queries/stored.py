@@ -22,7 +22,8 @@ from openhat.queries.models import (
     parse_bundle,
     parse_endpoint_queries,
 )
-from openhat.storage.base import BundleOwned, Store
+from openhat.storage.base import Store
+from openhat.storage.rows import BundleOwned
 from openhat.wire import Json
 
 

@@ -18,14 +18,14 @@ import uuid_utils
 from openhat.clock import now_ms
 from openhat.errors import DataMissing, DuplicateData, InsertFailed
 from openhat.records.wire import EndpointDataIn, record_json
-from openhat.storage.base import (
+from openhat.storage.base import Store
+from openhat.storage.rows import (
     DuplicateRecord,
     FieldFilter,
     NewElement,
     NewRecord,
     RecordQuery,
     RecordsMissing,
-    Store,
     StoredRecord,
 )
 from openhat.wire import Json

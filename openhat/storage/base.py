@@ -1,9 +1,17 @@
-"""The `Store` interface: everything the domain asks of a database.
+"""The `Store`: everything the domain asks of a database, split by area, and the one unit of
+work through which everything is changed.
 
 Both backends (SQLite, PostgreSQL) implement it with the same observable semantics, and one
-test suite runs against both. Methods are synchronous; the web layer calls them from a worker
-thread. Every row belongs to one HAT, and every method takes the `hat_id` it acts on, so data
-can never cross between HATs by accident.
+test suite runs against both. Methods are synchronous; the web layer calls the domain from a
+worker thread. Every row belongs to one HAT, and every method takes the `hat_id` it acts on,
+so data can never cross between HATs by accident.
+
+Reads go through the store's areas (`store.users.by_id(...)`), each call its own read.
+Changes go through `with store.write(hat_id) as tx:`, whose areas (`tx.users.add(...)`) read
+and write one transaction: all of it commits or none of it does, and on PostgreSQL it holds
+the HAT's row so that a HAT move never copies around it (postgres/move.py). The typed change
+events the domain emits into the unit of work (`tx.emit(...)`) reach the store's subscribers
+only after the commit.
 
 Record data crosses this interface as JSON text, never as decoded values: the stored text is
 passed straight through to responses (perf-notes: decoding and re-encoding is the costliest
@@ -13,149 +21,97 @@ step on the read path).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import NamedTuple
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 
-import orjson
-
+from openhat.events import Event, Subscriber
 from openhat.storage.query import EndpointSelect, LinkedRecord, PageQuery, QueriedRecord
+from openhat.storage.rows import (
+    Debit,
+    DebitPermissions,
+    DebitRow,
+    DirectoryEntry,
+    Hat,
+    IdempotentResponse,
+    NewElement,
+    NewRecord,
+    RecordQuery,
+    SigningKey,
+    StoredApplication,
+    StoredRecord,
+    User,
+)
+from openhat.storage.sql.applications import Applications, ApplicationsWriter
+from openhat.storage.sql.bundles import Bundles, BundlesWriter
+from openhat.storage.sql.debits import Debits, DebitsWriter
+from openhat.storage.sql.dialect import Dialect
+from openhat.storage.sql.hats import Directory, DirectoryWriter, Hats, HatsWriter
+from openhat.storage.sql.idempotency import IdempotencyWriter
+from openhat.storage.sql.runner import Sql
+from openhat.storage.sql.users import Keys, KeysWriter, Users, UsersWriter
 
 
-class StorageError(Exception):
-    """Base of the errors a store raises; the domain maps them to HAT errors."""
+class Tx:
+    """One unit of work: the areas of one open write transaction, and the events it
+    collects. Made only by `Store.write`."""
 
+    def __init__(self, hat_id: str | None, sql: Sql) -> None:
+        self.hat_id = hat_id  # the HAT whose row the transaction holds; None: deployment-wide
+        self.hats = HatsWriter(sql)
+        self.directory = DirectoryWriter(sql)
+        self.users = UsersWriter(sql)
+        self.keys = KeysWriter(sql)
+        self.applications = ApplicationsWriter(sql)
+        self.debits = DebitsWriter(sql)
+        self.bundles = BundlesWriter(sql)
+        self.idempotency = IdempotencyWriter(sql)
+        self.events: list[Event] = []
+        self.after_commit: list[Callable[[], None]] = []  # the backend's own follow-ups
 
-class DuplicateRecord(StorageError):
-    """A record with the same data hash already exists in the same endpoint of the HAT."""
-
-
-class RecordsMissing(StorageError):
-    """One or more record ids named by the request do not exist in the HAT."""
-
-
-class HatExists(StorageError):
-    """A HAT with that domain already exists."""
-
-
-class HatUnavailable(StorageError):
-    """The HAT's rows are not (or no longer) in this database: it was moved to another
-    database, or removed, while the request was on its way. Asking again finds it where it
-    is now (or not at all)."""
-
-
-class UserExists(StorageError):
-    """The HAT already has a user with that name."""
-
-
-@dataclass(frozen=True)
-class Hat:
-    hat_id: str
-    domain: str
-    created_at: int  # unix milliseconds
-
-
-@dataclass(frozen=True)
-class DirectoryEntry:
-    """A HAT whose rows live in another database than the home database (see
-    openhat.directory): the home database's directory maps its domain to that database."""
-
-    domain: str
-    hat_id: str
-    database_url: str
-
-
-@dataclass(frozen=True)
-class SigningKey:
-    hat_id: str
-    kid: str
-    private_pem: str
-    public_pem: str
-    created_at: int
-    retired_at: int | None = None  # no longer signs; still verifies unless revoked
-    revoked: bool = False  # refuses every token it signed
-
-
-@dataclass(frozen=True)
-class User:
-    hat_id: str
-    user_id: str
-    username: str
-    password_hash: str
-    roles: tuple[str, ...]
-    enabled: bool
-    password_changed_at: int  # unix seconds; tokens created before it are refused
-
-
-@dataclass(frozen=True)
-class StoredApplication:
-    """A registered application: its manifest as registered and its setup status."""
-
-    application_id: str
-    manifest: str  # the Application JSON text
-    enabled: bool  # set up and not disabled since: its tokens work
-    setup_version: str | None  # the manifest version last set up; None: never set up
-    added_at: int  # unix ms
-    updated_at: int  # unix ms
-    registration: str  # new each time the id is registered anew; its tokens carry it
-
-
-class NewRecord(NamedTuple):
-    # NamedTuples for the per-record types: built thousands of times per batch, and a
-    # frozen dataclass costs several times more to construct.
-    record_id: str
-    endpoint: str
-    data: str  # compact JSON text
-    hash: bytes  # SHA-256 of the canonical JSON, the duplicate key within (hat, endpoint)
-
-
-class NewElement(NamedTuple):
-    """A record and its first-level links: stored together, linked as one group."""
-
-    record: NewRecord
-    links: tuple[NewRecord, ...] = ()
-    group_id: str | None = None  # set when there are links
-
-
-@dataclass(frozen=True)
-class IdempotentResponse:
-    """What is kept of a write sent with an Idempotency-Key."""
-
-    fingerprint: bytes  # of the request (method, path, query, body)
-    status: int | None  # None while the first request is still being processed
-    body: bytes | None
-
-
-class StoredRecord(NamedTuple):
-    record_id: str
-    endpoint: str
-    data: str  # JSON text as stored
-
-
-@dataclass(frozen=True)
-class FieldFilter:
-    """The ad-hoc GET filter: a one-segment path matches that key at any depth (string
-    values, or string elements of an array value); a longer path must hold a string exactly
-    there. The record matches when the string equals one of `values`."""
-
-    path: tuple[str, ...]
-    values: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class RecordQuery:
-    endpoint: str
-    order_by: tuple[str, ...] | None = None  # path into data; None = insertion order
-    descending: bool = False
-    skip: int = 0
-    take: int = 1000
-    field_filter: FieldFilter | None = None
+    def emit(self, event: Event) -> None:
+        """Record a change, for the subscribers once (and only if) the transaction commits."""
+        self.events.append(event)
 
 
 class Store(ABC):
     """A database holding any number of HATs."""
 
-    dialect: str
+    def __init__(self, dialect: Dialect, reads: Sql) -> None:
+        self.dialect = dialect
+        self.hats = Hats(reads)
+        self.directory = Directory(reads)
+        self.users = Users(reads)
+        self.keys = Keys(reads)
+        self.applications = Applications(reads)
+        self.debits = Debits(reads)
+        self.bundles = Bundles(reads)
+        self._subscribers: list[Subscriber] = []
+
+    @contextmanager
+    def write(self, hat_id: str | None = None) -> Iterator[Tx]:
+        """One unit of work: every change made through the yielded Tx commits together when
+        the block ends, or none does when it raises. With `hat_id`, the transaction holds
+        that HAT's row, and raises HatUnavailable when the HAT is not (or no longer) in this
+        database; without, it is a deployment-wide change (creating a HAT, the directory).
+        After the commit the collected events go to every subscriber, in order."""
+        with self._transaction(hat_id) as tx:
+            yield tx
+        for follow_up in tx.after_commit:
+            follow_up()
+        if tx.events:
+            events = tuple(tx.events)
+            for subscriber in self._subscribers:
+                subscriber(events)
+
+    @abstractmethod
+    def _transaction(self, hat_id: str | None) -> AbstractContextManager[Tx]:
+        """The backend's write transaction as a Tx: committed when the block ends, rolled
+        back when it raises."""
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        """Hand every committed unit of work's events to `subscriber` (in the writing
+        thread, after the commit: a subscriber that fails does not undo the change)."""
+        self._subscribers.append(subscriber)
 
     # --- lifecycle ---------------------------------------------------------------------
     @abstractmethod
@@ -186,7 +142,7 @@ class Store(ABC):
 
     # --- the HAT directory (used in the home database only) ------------------------------
     @abstractmethod
-    def directory(self) -> list[DirectoryEntry]:
+    def directory_entries(self) -> list[DirectoryEntry]:
         """Every HAT this (home) database knows to live elsewhere, by domain."""
 
     @abstractmethod
@@ -199,27 +155,8 @@ class Store(ABC):
     @abstractmethod
     def remove_directory_entry(self, domain: str) -> None: ...
 
-    @abstractmethod
-    def signing_keys(self, hat_id: str) -> list[SigningKey]:
-        """All keys of the HAT, newest first."""
 
-    @abstractmethod
-    def add_user(self, user: User) -> None:
-        """Add a user (other than the owner) to a HAT. Raises UserExists for a taken name."""
 
-    def user_by_name(self, hat_id: str, username: str) -> User | None:
-        return self._user("username", hat_id, username)
-
-    def user_by_id(self, hat_id: str, user_id: str) -> User | None:
-        return self._user("user_id", hat_id, user_id)
-
-    @abstractmethod
-    def _user(self, column: str, hat_id: str, value: str) -> User | None:
-        """The user whose `column` (`username` or `user_id`, never caller input) is `value`."""
-
-    @abstractmethod
-    def set_password(self, hat_id: str, user_id: str, password_hash: str,
-                     changed_at: int) -> None: ...
 
     # --- applications ------------------------------------------------------------------
     # Applications registered on a HAT (applications.py), and the HAT-level operations that
@@ -236,7 +173,7 @@ class Store(ABC):
     def application(self, hat_id: str, application_id: str) -> StoredApplication | None: ...
 
     @abstractmethod
-    def applications(self, hat_id: str) -> list[StoredApplication]:
+    def registered_applications(self, hat_id: str) -> list[StoredApplication]:
         """Every application registered on the HAT, by id."""
 
     @abstractmethod
@@ -249,15 +186,7 @@ class Store(ABC):
     def delete_application(self, hat_id: str, application_id: str) -> bool:
         """Forget a registered application; returns whether it was there."""
 
-    @abstractmethod
-    def rotate_signing_key(self, key: SigningKey, now: int, revoke: bool) -> None:
-        """Make `key` the HAT's signing key, atomically. Every other key of the HAT is
-        retired at `now` (it verifies the tokens it signed until they expire) or, with
-        `revoke`, revoked (every token it signed is refused)."""
 
-    @abstractmethod
-    def hat_owner(self, hat_id: str) -> User | None:
-        """The HAT's owner (the user holding the `owner` role), for `openhat owner`."""
 
     @abstractmethod
     def newest_record_time(self, hat_id: str, endpoint: str) -> int | None:
@@ -372,7 +301,7 @@ class Store(ABC):
         found = self._debits(hat_id, debit_key)
         return found[0] if found else None
 
-    def debits(self, hat_id: str) -> list[Debit]:
+    def all_debits(self, hat_id: str) -> list[Debit]:
         """Every debit of the HAT, by key."""
         return self._debits(hat_id, None)
 
@@ -386,77 +315,3 @@ class Store(ABC):
         """Write `accepted`, `canceled_at` and `cancel_at_period_end` of these permissions
         rows (matched by permissions_id)."""
 
-    @abstractmethod
-    def grant_role(self, hat_id: str, user_id: str, role: str) -> None:
-        """Give a user one more role (no-op when the user has it already)."""
-
-
-class DebitExists(StorageError):
-    """A data debit with that key already exists."""
-
-
-class DebitMissing(StorageError):
-    """No data debit with that key."""
-
-
-class BundleExists(StorageError):
-    """The bundle id is taken (by another debit, or at all)."""
-
-
-class BundleOwned(StorageError):
-    """The bundle belongs to a data debit (`debit_key`), so its definition cannot change."""
-
-    def __init__(self, debit_key: str) -> None:
-        super().__init__(debit_key)
-        self.debit_key = debit_key
-
-
-def same_bundle(stored: str, bundle: str) -> bool:
-    """Whether two bundle JSON texts define the same bundle (key order and spacing aside)."""
-    return stored == bundle or _canonical(stored) == _canonical(bundle)
-
-
-def _canonical(text: str) -> bytes:
-    return orjson.dumps(orjson.loads(text), option=orjson.OPT_SORT_KEYS)
-
-
-def may_reuse_bundle(owner: str | None, stored: str, debit_key: str, bundle: str) -> bool:
-    """A debit's new consent may name a stored bundle only when the bundle is the debit's own
-    and unchanged: an accepted consent keeps reading what was accepted, and no debit takes
-    over a bundle of another debit or of the owner."""
-    return owner == debit_key and same_bundle(stored, bundle)
-
-
-@dataclass(frozen=True)
-class DebitRow:
-    debit_key: str
-    created_at: int  # unix ms
-    client_name: str
-    client_url: str
-    client_logo_url: str
-    client_callback_url: str | None
-    application_id: str | None
-    description: str | None
-    legacy: bool  # created through the v2 DataDebitRequest model
-    client_user_id: str | None  # who created it (legacy responses show this user)
-
-
-@dataclass(frozen=True)
-class DebitPermissions:
-    permissions_id: int  # 0 before it is stored
-    created_at: int  # unix ms
-    purpose: str
-    start: int  # unix ms
-    period: int  # ms
-    cancel_at_period_end: bool
-    canceled_at: int | None
-    terms_url: str
-    bundle_id: str
-    conditions_id: str | None
-    accepted: bool
-
-
-@dataclass(frozen=True)
-class Debit:
-    row: DebitRow
-    permissions: tuple[DebitPermissions, ...]  # oldest first

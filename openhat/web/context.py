@@ -29,7 +29,8 @@ from openhat.errors import (
 from openhat.hats.directory import HatDirectory
 from openhat.identity import tokens
 from openhat.identity.permissions import Principal, Role
-from openhat.storage.base import Hat, HatUnavailable, SigningKey, Store, User
+from openhat.storage.base import Store
+from openhat.storage.rows import Hat, HatUnavailable, SigningKey, User
 from openhat.web.ratelimit import TokenBuckets
 from openhat.wire import parse_json
 
@@ -182,7 +183,7 @@ def _hat_and_keys(directory: HatDirectory,
     found = directory.resolve(request.headers.get("host", ""))
     if found is None:
         raise NotFound("HAT unavailable")
-    return found.store, found.hat, found.store.signing_keys(found.hat.hat_id)
+    return found.store, found.hat, found.store.keys.all(found.hat.hat_id)
 
 
 async def read_body(request: Request, settings: Settings) -> bytes:
@@ -216,7 +217,7 @@ def authenticate(call: Call) -> Caller:
     if not token:
         raise NotAuthenticated()
     claims = tokens.verify(token, call.keys, call.state.lifetimes)
-    user = call.store.user_by_id(call.hat.hat_id, str(claims["sub"]))
+    user = call.store.users.by_id(call.hat.hat_id, str(claims["sub"]))
     if user is None or not user.enabled:
         raise NotAuthenticated()
     if tokens.created_at(claims, call.state.lifetimes) < user.password_changed_at:

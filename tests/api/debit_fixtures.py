@@ -58,7 +58,8 @@ def setup_request(bundle_name: str = "ddbundle", conditions: dict[str, Any] | No
 
 
 def add_user(store: Store, hat: NewHat, username: str, roles: tuple[str, ...]) -> None:
-    store.add_user(users.new_user(hat.hat.hat_id, username, PASSWORD, roles))
+    with store.write() as tx:
+        tx.users.add(users.new_user(hat.hat.hat_id, username, PASSWORD, roles))
 
 
 def user_token(client: TestClient, store: Store, hat: NewHat, username: str,

@@ -55,7 +55,7 @@ def test_login_answers_token_and_user_id(client: TestClient, store: Store) -> No
     assert len(claims["jti"]) == 256
     assert jwt.get_unverified_header(body["accessToken"])["alg"] == "RS256"
     hat = store.list_hats()[0]
-    assert store.user_by_name(hat.hat_id, OWNER).user_id == body["userId"]  # type: ignore[union-attr]
+    assert store.users.by_name(hat.hat_id, OWNER).user_id == body["userId"]  # type: ignore[union-attr]
 
 
 def test_login_headers_are_url_decoded(client: TestClient, store: Store) -> None:
@@ -158,7 +158,7 @@ def hs256(claims: dict[str, Any], kid: str, secret: bytes) -> str:
 def bad_tokens(store: Store, owner_token: str) -> dict[str, str]:
     """Tokens that must all be refused, each for its own reason."""
     hat = store.list_hats()[0]
-    keys = store.signing_keys(hat.hat_id)
+    keys = store.keys.all(hat.hat_id)
     claims = claims_of(owner_token)
     now = int(time.time())
     other_key = tokens.generate_key(hat.hat_id)

@@ -9,7 +9,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from openhat.hats.service import NewHat
-from openhat.storage.base import DebitPermissions, DebitRow, Store
+from openhat.storage.base import Store
+from openhat.storage.rows import DebitPermissions, DebitRow
 from tests.api.debit_fixtures import legacy_request, setup_request
 from tests.api.hat_fixtures import save
 from tests.app_fixtures import API, app_token, installed_app, manifest, register

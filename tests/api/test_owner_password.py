@@ -19,7 +19,8 @@ STRONG = "some-passwords-are-better-than-others"
 
 def test_data_debit_user_may_not_change_the_password(client: TestClient, store: Store) -> None:
     hat = store.list_hats()[0]
-    store.add_user(users.new_user(hat.hat_id, "dataDebitUser", PASSWORD, ("datadebit",)))
+    with store.write() as tx:
+        tx.users.add(users.new_user(hat.hat_id, "dataDebitUser", PASSWORD, ("datadebit",)))
     token = login(client, "dataDebitUser", PASSWORD)
     response = client.post(ROUTE, json={"password": PASSWORD, "newPassword": STRONG},
                            headers={"X-Auth-Token": token})

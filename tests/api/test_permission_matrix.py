@@ -25,7 +25,8 @@ from starlette.testclient import TestClient
 
 from openhat.hats import service as hats
 from openhat.identity import tokens
-from openhat.storage.base import SigningKey, Store
+from openhat.storage.base import Store
+from openhat.storage.rows import SigningKey
 from openhat.web.routes import routes
 from tests.api.debit_fixtures import legacy_request, setup_request
 from tests.app_fixtures import manifest
@@ -278,7 +279,7 @@ def tokens_for(world: World, grant: str) -> dict[str, str | None]:
         return world.callers[grant]
     store = world.store
     hat = store.list_hats()[0]
-    keys = store.signing_keys(hat.hat_id)
+    keys = store.keys.all(hat.hat_id)
     claims = jwt.decode(world.owner_token, options={"verify_signature": False})
     now = int(time.time())
     if store.hat_by_domain(OTHER_DOMAIN) is None:

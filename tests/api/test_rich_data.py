@@ -351,8 +351,9 @@ def test_12_batch_by_a_data_credit_user_without_namespace_rights(
     from openhat.identity import users
     from tests.conftest import login
 
-    store.add_user(users.new_user(hat.hat.hat_id, "dataCreditUser", "pa55w0rd",
-                                  ("datacredit", "datacredit:namespace")))
+    with store.write() as tx:
+        tx.users.add(users.new_user(hat.hat.hat_id, "dataCreditUser", "pa55w0rd",
+                                    ("datacredit", "datacredit:namespace")))
     client.headers["X-Auth-Token"] = login(client, "dataCreditUser", "pa55w0rd")
     response = client.post(f"{API}/data-batch", json=[
         {"endpoint": "test/test", "data": A}, {"endpoint": "test2/test2", "data": B},
@@ -373,7 +374,8 @@ def test_d3_u3_data_debit_user_cannot_change_the_owners_records(
 
     client.headers["X-Auth-Token"] = login(client)
     [saved] = batch(client, SAMPLE_DATA[:1])
-    store.add_user(users.new_user(hat.hat.hat_id, "dataDebitUser", "pa55w0rd", ("datadebit",)))
+    with store.write() as tx:
+        tx.users.add(users.new_user(hat.hat.hat_id, "dataDebitUser", "pa55w0rd", ("datadebit",)))
     debit_user = login(client, "dataDebitUser", "pa55w0rd")
     if attempt == "delete":
         response = client.delete(f"{API}/data", params={"records": saved["recordId"]},

@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 from openhat.hats import service as hats
 from openhat.records import service as records
 from openhat.storage import jsonsem, open_store
-from openhat.storage.base import NewElement, Store
+from openhat.storage.base import Store
 from openhat.storage.query import EndpointSelect, Filter, PageQuery
+from openhat.storage.rows import NewElement
 from tests.conftest import postgres_schema
 
 pytestmark = pytest.mark.postgres

@@ -9,9 +9,10 @@ import orjson
 
 from openhat.hats import service as hats
 from openhat.records import service as records
-from openhat.storage.base import NewElement, Store
+from openhat.storage.base import Store
 from openhat.storage.query import EndpointSelect, Filter, PageQuery
 from openhat.storage.query_indexes import index_name
+from openhat.storage.rows import NewElement
 
 VALUES: list[Any] = ["b", 3, None, "a", True, [1], {"x": 1}, 2.5, "é", False]
 

@@ -15,7 +15,7 @@ import pytest
 
 from openhat.hats import service as hats
 from openhat.records import service as records
-from openhat.storage.base import NewElement, RecordQuery
+from openhat.storage.rows import NewElement, RecordQuery
 from openhat.storage.sqlite import checkpoints as sqlite_checkpoints
 from openhat.storage.sqlite.store import SqliteStore
 

@@ -12,8 +12,8 @@ import pytest
 
 from openhat.hats import service as hats
 from openhat.records import service as records
-from openhat.storage.base import DuplicateRecord, NewElement, NewRecord, RecordQuery
 from openhat.storage.migrations import migrations
+from openhat.storage.rows import DuplicateRecord, NewElement, NewRecord, RecordQuery
 from openhat.storage.sqlite import duplicates as sqlite_duplicates
 from openhat.storage.sqlite import sql as sqlite_sql
 from openhat.storage.sqlite.store import SqliteStore

@@ -14,7 +14,11 @@ import pytest
 
 from openhat.hats import service as hats
 from openhat.records import service as records
-from openhat.storage.base import (
+from openhat.storage.base import Store
+from openhat.storage.migrations import migrations
+from openhat.storage.postgres.move import NOT_HAT_DATA
+from openhat.storage.postgres.store import PostgresStore
+from openhat.storage.rows import (
     DirectoryEntry,
     DuplicateRecord,
     FieldFilter,
@@ -24,11 +28,7 @@ from openhat.storage.base import (
     NewRecord,
     RecordQuery,
     RecordsMissing,
-    Store,
 )
-from openhat.storage.migrations import migrations
-from openhat.storage.postgres.move import NOT_HAT_DATA
-from openhat.storage.postgres.store import PostgresStore
 from openhat.storage.sqlite.sql import HAT_TABLES
 from openhat.storage.sqlite.store import SqliteStore
 
@@ -73,19 +73,20 @@ def test_hats_are_created_found_listed_renamed_and_deleted(store: Store) -> None
     put(store, a.hat_id, {"x": 1})
     store.delete_hat(a.hat_id)
     assert [h.domain for h in store.list_hats()] == ["c.example.test"]
-    assert store.signing_keys(a.hat_id) == []
+    assert store.keys.all(a.hat_id) == []
     assert page(store, a.hat_id) == []
 
 
 def test_users_and_keys(store: Store, hat_id: str) -> None:
-    [key] = store.signing_keys(hat_id)
+    [key] = store.keys.all(hat_id)
     assert key.hat_id == hat_id and not key.revoked and key.retired_at is None
-    user = store.user_by_name(hat_id, "owner")
+    user = store.users.by_name(hat_id, "owner")
     assert user is not None and user.roles == ("owner",) and user.enabled
-    assert store.user_by_id(hat_id, user.user_id) == user
-    assert store.user_by_name("another-hat", "owner") is None
-    store.set_password(hat_id, user.user_id, "new-hash", 42)
-    changed = store.user_by_id(hat_id, user.user_id)
+    assert store.users.by_id(hat_id, user.user_id) == user
+    assert store.users.by_name("another-hat", "owner") is None
+    with store.write(hat_id) as tx:
+        tx.users.set_password(hat_id, user.user_id, "new-hash", 42)
+    changed = store.users.by_id(hat_id, user.user_id)
     assert changed is not None
     assert (changed.password_hash, changed.password_changed_at) == ("new-hash", 42)
 
@@ -296,17 +297,17 @@ def test_every_table_with_hat_rows_is_known_to_delete_and_move(store: Store) -> 
 
 
 def test_directory_entries(store: Store) -> None:
-    assert store.directory() == []
+    assert store.directory_entries() == []
     b = DirectoryEntry("b.example.test", "hat-b", "postgresql://x@db2/b")
     a = DirectoryEntry("a.example.test", "hat-a", "postgresql://x@db2/b")
     store.set_directory_entry(b)
     store.set_directory_entry(a)
-    assert store.directory() == [a, b]
+    assert store.directory_entries() == [a, b]
     moved = DirectoryEntry("a.example.test", "hat-a", "postgresql://x@db3/c")
     store.set_directory_entry(moved)
     assert store.directory_entry("a.example.test") == moved
     store.remove_directory_entry("a.example.test")
-    assert store.directory() == [b]
+    assert store.directory_entries() == [b]
     assert store.directory_entry("a.example.test") is None
 
 

@@ -10,7 +10,8 @@ import pytest
 from openhat.hats import service as hats
 from openhat.identity import tokens
 from openhat.records import service as records
-from openhat.storage.base import NewElement, Store
+from openhat.storage.base import Store
+from openhat.storage.rows import NewElement
 
 NOW = 1_700_000_000_000
 
@@ -30,7 +31,7 @@ def test_register_replace_and_remove(store: Store, hat_id: str) -> None:
     assert (found.manifest, found.enabled, found.setup_version) == \
         ('{"id":"b-app","v":2}', True, "1.0.0")  # replacing keeps the status
     assert (found.added_at, found.updated_at) == (NOW, NOW + 2)
-    assert [a.application_id for a in store.applications(hat_id)] == ["a-app", "b-app"]
+    assert [a.application_id for a in store.registered_applications(hat_id)] == ["a-app", "b-app"]
     store.set_application_status(hat_id, "b-app", False, "1.0.0", NOW + 3)
     assert store.application(hat_id, "b-app").enabled is False  # type: ignore[union-attr]
     assert store.delete_application(hat_id, "b-app") is True
@@ -42,20 +43,22 @@ def test_applications_belong_to_one_hat(store: Store, hat_id: str) -> None:
     other = hats.create_hat(store, "other.example.test", "owner", "a-password-1").hat.hat_id
     store.save_application(hat_id, "app", "{}", NOW)
     assert store.application(other, "app") is None
-    assert store.applications(other) == []
+    assert store.registered_applications(other) == []
     assert store.delete_application(other, "app") is False
     store.delete_hat(hat_id)
-    assert store.applications(hat_id) == []
+    assert store.registered_applications(hat_id) == []
 
 
 @pytest.mark.parametrize("revoke", [False, True])
 def test_rotate_signing_key(store: Store, hat_id: str, revoke: bool) -> None:
-    first = store.signing_keys(hat_id)[0]
+    first = store.keys.all(hat_id)[0]
     second = tokens.generate_key(hat_id)
-    store.rotate_signing_key(second, int(time.time()), revoke=False)
+    with store.write(second.hat_id) as tx:
+        tx.keys.rotate(second, int(time.time()), revoke=False)
     third = tokens.generate_key(hat_id)
-    store.rotate_signing_key(third, int(time.time()), revoke=revoke)
-    keys = {k.kid: k for k in store.signing_keys(hat_id)}
+    with store.write(third.hat_id) as tx:
+        tx.keys.rotate(third, int(time.time()), revoke=revoke)
+    keys = {k.kid: k for k in store.keys.all(hat_id)}
     assert set(keys) == {first.kid, second.kid, third.kid}
     assert tokens.signing_key(list(keys.values())).kid == third.kid
     for older in (first.kid, second.kid):
@@ -67,10 +70,11 @@ def test_rotate_signing_key(store: Store, hat_id: str, revoke: bool) -> None:
 def test_hat_owner(store: Store, hat_id: str) -> None:
     from openhat.identity import users
 
-    store.add_user(users.new_user(hat_id, "aaa-debit-user", "a-password-1", ("datadebit",)))
-    owner = store.hat_owner(hat_id)
+    with store.write() as tx:
+        tx.users.add(users.new_user(hat_id, "aaa-debit-user", "a-password-1", ("datadebit",)))
+    owner = store.users.owner(hat_id)
     assert owner is not None and owner.username == "owner" and "owner" in owner.roles
-    assert store.hat_owner("no-such-hat") is None
+    assert store.users.owner("no-such-hat") is None
 
 
 def test_newest_record_time(store: Store, hat_id: str) -> None:

@@ -10,13 +10,11 @@ from typing import Any
 
 import psycopg
 
-from openhat.storage.base import SigningKey, StoredApplication, User
+from openhat.storage.rows import StoredApplication
 from openhat.storage.sqlite.apps import (
     COLUMNS,
-    USER_COLUMNS,
     application_row,
     new_registration,
-    user_row,
 )
 
 Connection = psycopg.Connection[tuple[Any, ...]]
@@ -49,7 +47,7 @@ class PostgresApplications:
                                " application_id = %s", (hat_id, application_id)).fetchone()
         return None if row is None else application_row(row)
 
-    def applications(self, hat_id: str) -> list[StoredApplication]:
+    def registered_applications(self, hat_id: str) -> list[StoredApplication]:
         with self._read() as conn:
             rows = conn.execute(f"SELECT {COLUMNS} FROM applications WHERE hat_id = %s"
                                 " ORDER BY application_id COLLATE \"C\"", (hat_id,)).fetchall()
@@ -67,25 +65,6 @@ class PostgresApplications:
             cursor = conn.execute("DELETE FROM applications WHERE hat_id = %s AND"
                                   " application_id = %s", (hat_id, application_id))
             return cursor.rowcount > 0
-
-    def rotate_signing_key(self, key: SigningKey, now: int, revoke: bool) -> None:
-        with self._write() as conn:
-            if revoke:
-                conn.execute("UPDATE signing_keys SET revoked = TRUE, retired_at ="
-                             " coalesce(retired_at, %s) WHERE hat_id = %s", (now, key.hat_id))
-            else:
-                conn.execute("UPDATE signing_keys SET retired_at = %s WHERE hat_id = %s AND"
-                             " retired_at IS NULL", (now, key.hat_id))
-            conn.execute("INSERT INTO signing_keys VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                         (key.hat_id, key.kid, key.private_pem, key.public_pem, key.created_at,
-                          key.retired_at, key.revoked))
-
-    def hat_owner(self, hat_id: str) -> User | None:
-        with self._read() as conn:
-            row = conn.execute(f"SELECT {USER_COLUMNS} FROM users WHERE hat_id = %s AND"
-                               " roles::jsonb ? 'owner' ORDER BY username COLLATE \"C\" LIMIT 1",
-                               (hat_id,)).fetchone()
-        return None if row is None else user_row(row)
 
     def newest_record_time(self, hat_id: str, endpoint: str) -> int | None:
         with self._read() as conn:

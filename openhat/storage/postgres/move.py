@@ -20,8 +20,8 @@ from collections.abc import Callable
 
 from psycopg import sql
 
-from openhat.storage.base import HatExists, HatUnavailable, StorageError
 from openhat.storage.postgres.store import Connection, PostgresStore
+from openhat.storage.rows import HatExists, HatUnavailable, StorageError
 from openhat.storage.sqlite.sql import HAT_TABLES
 
 log = logging.getLogger("openhat.storage")

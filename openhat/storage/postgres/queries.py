@@ -10,11 +10,12 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-import orjson
 import psycopg
 
 from openhat.storage import query_indexes
-from openhat.storage.base import (
+from openhat.storage.postgres import query as postgres_query
+from openhat.storage.query import EndpointSelect, LinkedRecord, PageQuery, Path, QueriedRecord
+from openhat.storage.rows import (
     BundleExists,
     BundleOwned,
     Debit,
@@ -25,8 +26,6 @@ from openhat.storage.base import (
     may_reuse_bundle,
     same_bundle,
 )
-from openhat.storage.postgres import query as postgres_query
-from openhat.storage.query import EndpointSelect, LinkedRecord, PageQuery, Path, QueriedRecord
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 
@@ -192,16 +191,6 @@ class PostgresQueries:
                               debit_key, r.permissions_id))
 
     # --- users -------------------------------------------------------------------------------
-    def grant_role(self, hat_id: str, user_id: str, role: str) -> None:
-        with self._write(hat_id) as conn:
-            row = conn.execute("SELECT roles FROM users WHERE hat_id = %s AND user_id = %s"
-                               " FOR UPDATE", (hat_id, user_id)).fetchone()
-            if row is None:
-                return
-            roles = list(orjson.loads(row[0]))
-            if role not in roles:
-                conn.execute("UPDATE users SET roles = %s WHERE hat_id = %s AND user_id = %s",
-                             (orjson.dumps([*roles, role]).decode(), hat_id, user_id))
 
 
 def _lock_debits(conn: Connection, hat_id: str) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from openhat.storage.base import FieldFilter, RecordQuery
+from openhat.storage.rows import FieldFilter, RecordQuery
 
 
 def json_path(path: Sequence[str]) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 import orjson
@@ -21,7 +21,12 @@ from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from openhat.clock import now_s
 from openhat.storage import redact_url
-from openhat.storage.base import (
+from openhat.storage.base import Store, Tx
+from openhat.storage.migrations import migrations
+from openhat.storage.postgres import sql as postgres_sql
+from openhat.storage.postgres.apps import PostgresApplications
+from openhat.storage.postgres.queries import PostgresQueries
+from openhat.storage.rows import (
     DirectoryEntry,
     DuplicateRecord,
     Hat,
@@ -34,15 +39,11 @@ from openhat.storage.base import (
     RecordsMissing,
     SigningKey,
     StorageError,
-    Store,
     StoredRecord,
     User,
-    UserExists,
 )
-from openhat.storage.migrations import migrations
-from openhat.storage.postgres import sql as postgres_sql
-from openhat.storage.postgres.apps import PostgresApplications
-from openhat.storage.postgres.queries import PostgresQueries
+from openhat.storage.sql.dialect import Dialect
+from openhat.storage.sql.runner import Sql
 from openhat.storage.sqlite.sql import HAT_TABLES
 
 log = logging.getLogger("openhat.storage")
@@ -58,8 +59,13 @@ _ANALYZE_FLOOR = 10_000
 _RECORD_COLUMNS = "hat_id, record_id, endpoint, data, hash, created_at, updated_at"
 
 
+POSTGRES = Dialect(
+    name="postgres", pyformat=True, unique_violations=(pg_errors.UniqueViolation,),
+    has_role="roles::jsonb ? :role", byte_order=' COLLATE "C"', for_update=" FOR UPDATE",
+    named_lock="SELECT pg_advisory_xact_lock(hashtext(:lock))")
+
+
 class PostgresStore(PostgresApplications, PostgresQueries, Store):
-    dialect = "postgres"
 
     def __init__(self, url: str, min_size: int = 1, max_size: int = 10) -> None:
         self.url = url
@@ -76,6 +82,7 @@ class PostgresStore(PostgresApplications, PostgresQueries, Store):
         self._written_since_analyze = 0
         self._analyzed_rows: float | None = None
         self._analyzing = False
+        Store.__init__(self, POSTGRES, Sql(POSTGRES, self._read))
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:
@@ -97,6 +104,11 @@ class PostgresStore(PostgresApplications, PostgresQueries, Store):
                 _lock_hat(conn, hat_id)
             yield conn
 
+    @contextmanager
+    def _transaction(self, hat_id: str | None) -> Iterator[Tx]:
+        with self._write(hat_id) as conn:
+            yield Tx(hat_id, Sql(POSTGRES, lambda: nullcontext(conn)))
+
     # --- lifecycle ---------------------------------------------------------------------
     def migrate(self) -> list[str]:
         """Apply pending migrations, each in one transaction with its bookkeeping row. An
@@ -110,7 +122,7 @@ class PostgresStore(PostgresApplications, PostgresQueries, Store):
                 conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER"
                              " PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)")
                 done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
-                for migration in migrations(self.dialect):
+                for migration in migrations(self.dialect.name):
                     if migration.version in done:
                         continue
                     with conn.transaction():
@@ -164,7 +176,7 @@ class PostgresStore(PostgresApplications, PostgresQueries, Store):
             for table in HAT_TABLES:
                 conn.execute(f"DELETE FROM {table} WHERE hat_id = %s", (hat_id,))
 
-    def directory(self) -> list[DirectoryEntry]:
+    def directory_entries(self) -> list[DirectoryEntry]:
         with self._read() as conn:
             rows = conn.execute("SELECT domain, hat_id, database_url FROM hat_directory"
                                 " ORDER BY domain COLLATE \"C\"").fetchall()
@@ -187,38 +199,6 @@ class PostgresStore(PostgresApplications, PostgresQueries, Store):
     def remove_directory_entry(self, domain: str) -> None:
         with self._write() as conn:
             conn.execute("DELETE FROM hat_directory WHERE domain = %s", (domain,))
-
-    def signing_keys(self, hat_id: str) -> list[SigningKey]:
-        with self._read() as conn:
-            rows = conn.execute(
-                "SELECT hat_id, kid, private_pem, public_pem, created_at, retired_at, revoked"
-                " FROM signing_keys WHERE hat_id = %s ORDER BY created_at DESC,"
-                " kid COLLATE \"C\" DESC", (hat_id,)).fetchall()
-        return [SigningKey(*row) for row in rows]
-
-    def add_user(self, user: User) -> None:
-        try:
-            with self._write(user.hat_id) as conn:
-                _insert_user(conn, user)
-        except pg_errors.UniqueViolation as exc:
-            raise UserExists(user.username) from exc
-
-    def _user(self, column: str, hat_id: str, value: str) -> User | None:
-        with self._read() as conn:
-            row = conn.execute(
-                "SELECT hat_id, user_id, username, password_hash, roles, enabled,"
-                f" password_changed_at FROM users WHERE hat_id = %s AND {column} = %s",
-                (hat_id, value)).fetchone()
-        if row is None:
-            return None
-        return User(row[0], row[1], row[2], row[3], tuple(orjson.loads(row[4])), row[5], row[6])
-
-    def set_password(self, hat_id: str, user_id: str, password_hash: str,
-                     changed_at: int) -> None:
-        with self._write(hat_id) as conn:
-            conn.execute("UPDATE users SET password_hash = %s, password_changed_at = %s"
-                         " WHERE hat_id = %s AND user_id = %s",
-                         (password_hash, changed_at, hat_id, user_id))
 
     # --- idempotency keys --------------------------------------------------------------
     def claim_idempotency_key(self, hat_id: str, key: str, fingerprint: bytes, now: int,

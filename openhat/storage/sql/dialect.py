@@ -34,10 +34,18 @@ class Dialect:
     """An engine's share of the plain-table SQL."""
 
     name: str  # "sqlite" or "postgres": also the folder of its migrations
-    # SQL true when the JSON array text `roles` (a column) holds the text parameter `:role`.
-    has_role: str
-    unique_violations: tuple[type[Exception], ...]
     pyformat: bool  # parameters as `%(name)s` (psycopg) instead of `:name` (sqlite3)
+    unique_violations: tuple[type[Exception], ...]
+    # SQL true when the JSON array text in the column `roles` holds the parameter `:role`.
+    has_role: str
+    # Appended to a text column in ORDER BY: byte order, whatever the database's collation.
+    byte_order: str
+    # Appended to a SELECT whose rows the transaction will change (row locks where the
+    # engine has them; SQLite's write transaction already excludes every other writer).
+    for_update: str
+    # A statement taking a transaction-scoped lock named by the parameter `:lock`, or None
+    # where the write transaction already serialises all writers (SQLite).
+    named_lock: str | None
     _texts: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def text(self, sql: str) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from openhat.storage.base import SigningKey, StoredApplication, User
+from openhat.storage.rows import StoredApplication, User
 
 COLUMNS = ("application_id, manifest, enabled, setup_version, added_at, updated_at,"
            " registration")
@@ -65,7 +65,7 @@ class SqliteApplications:
             (hat_id, application_id)).fetchone()
         return None if row is None else application_row(row)
 
-    def applications(self, hat_id: str) -> list[StoredApplication]:
+    def registered_applications(self, hat_id: str) -> list[StoredApplication]:
         rows = self._reader().execute(
             f"SELECT {COLUMNS} FROM applications WHERE hat_id = ? ORDER BY application_id",
             (hat_id,)).fetchall()
@@ -83,25 +83,6 @@ class SqliteApplications:
             return bool(conn.execute(
                 "DELETE FROM applications WHERE hat_id = ? AND application_id = ?",
                 (hat_id, application_id)).rowcount)
-
-    def rotate_signing_key(self, key: SigningKey, now: int, revoke: bool) -> None:
-        with self._write() as conn:
-            if revoke:
-                conn.execute("UPDATE signing_keys SET revoked = 1, retired_at ="
-                             " coalesce(retired_at, ?) WHERE hat_id = ?", (now, key.hat_id))
-            else:
-                conn.execute("UPDATE signing_keys SET retired_at = ? WHERE hat_id = ? AND"
-                             " retired_at IS NULL", (now, key.hat_id))
-            conn.execute("INSERT INTO signing_keys VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         (key.hat_id, key.kid, key.private_pem, key.public_pem, key.created_at,
-                          key.retired_at, int(key.revoked)))
-
-    def hat_owner(self, hat_id: str) -> User | None:
-        row = self._reader().execute(
-            f"SELECT {USER_COLUMNS} FROM users WHERE hat_id = ? AND EXISTS (SELECT 1 FROM"
-            " json_each(users.roles) WHERE value = 'owner') ORDER BY username LIMIT 1",
-            (hat_id,)).fetchone()
-        return None if row is None else user_row(row)
 
     def newest_record_time(self, hat_id: str, endpoint: str) -> int | None:
         row = self._reader().execute(

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import orjson
 
-from openhat.storage.base import NewElement, NewRecord
+from openhat.storage.rows import NewElement, NewRecord
 from openhat.storage.sqlite import duplicates as sqlite_duplicates
 
 _HASH_SIZE = hashlib.sha256().digest_size  # NewRecord.hash is a SHA-256 digest

@@ -11,10 +11,9 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-import orjson
-
 from openhat.storage import query_indexes
-from openhat.storage.base import (
+from openhat.storage.query import EndpointSelect, LinkedRecord, PageQuery, Path, QueriedRecord
+from openhat.storage.rows import (
     BundleExists,
     BundleOwned,
     Debit,
@@ -25,7 +24,6 @@ from openhat.storage.base import (
     may_reuse_bundle,
     same_bundle,
 )
-from openhat.storage.query import EndpointSelect, LinkedRecord, PageQuery, Path, QueriedRecord
 from openhat.storage.sqlite import query as sqlite_query
 
 _PERMISSION_COLUMNS = ("permissions_id, created_at, purpose, start_at, period_ms,"
@@ -169,16 +167,6 @@ class SqliteQueries:
                                hat_id, debit_key, r.permissions_id) for r in rows])
 
     # --- users -------------------------------------------------------------------------------
-    def grant_role(self, hat_id: str, user_id: str, role: str) -> None:
-        with self._write() as conn:
-            row = conn.execute("SELECT roles FROM users WHERE hat_id = ? AND user_id = ?",
-                               (hat_id, user_id)).fetchone()
-            if row is None:
-                return
-            roles = list(orjson.loads(row[0]))
-            if role not in roles:
-                conn.execute("UPDATE users SET roles = ? WHERE hat_id = ? AND user_id = ?",
-                             (orjson.dumps([*roles, role]).decode(), hat_id, user_id))
 
 
 def _debit_row(row: Sequence[Any]) -> DebitRow:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from openhat.storage.base import FieldFilter, RecordQuery
+from openhat.storage.rows import FieldFilter, RecordQuery
 
 T = TypeVar("T")
 

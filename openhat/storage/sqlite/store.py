@@ -16,13 +16,15 @@ import fcntl
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import orjson
 
 from openhat.clock import now_s
-from openhat.storage.base import (
+from openhat.storage.base import Store, Tx
+from openhat.storage.migrations import migrations
+from openhat.storage.rows import (
     DirectoryEntry,
     DuplicateRecord,
     Hat,
@@ -33,12 +35,11 @@ from openhat.storage.base import (
     RecordQuery,
     RecordsMissing,
     SigningKey,
-    Store,
     StoredRecord,
     User,
-    UserExists,
 )
-from openhat.storage.migrations import migrations
+from openhat.storage.sql.dialect import Dialect
+from openhat.storage.sql.runner import Sql
 from openhat.storage.sqlite import duplicates as sqlite_duplicates
 from openhat.storage.sqlite import inserts as sqlite_inserts
 from openhat.storage.sqlite import query as sqlite_query
@@ -58,9 +59,13 @@ PRAGMAS = (
 )
 
 
-class SqliteStore(SqliteApplications, SqliteQueries, Store):
-    dialect = "sqlite"
+SQLITE = Dialect(
+    name="sqlite", pyformat=False, unique_violations=(sqlite3.IntegrityError,),
+    has_role="EXISTS (SELECT 1 FROM json_each(roles) WHERE value = :role)",
+    byte_order="", for_update="", named_lock=None)
 
+
+class SqliteStore(SqliteApplications, SqliteQueries, Store):
     def __init__(self, path: str) -> None:
         self.path = path
         if path != ":memory:":
@@ -76,6 +81,7 @@ class SqliteStore(SqliteApplications, SqliteQueries, Store):
             # The writer leaves checkpoints to the Checkpointer thread (sqlite_checkpoints.py).
             self._writer.execute("PRAGMA wal_autocheckpoint=0")
             self._checkpointer = Checkpointer(path, self._exclusive)
+        Store.__init__(self, SQLITE, Sql(SQLITE, lambda: nullcontext(self._reader())))
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
@@ -125,6 +131,12 @@ class SqliteStore(SqliteApplications, SqliteQueries, Store):
         if self._checkpointer is not None:
             self._checkpointer.written()
 
+    @contextmanager
+    def _transaction(self, hat_id: str | None) -> Iterator[Tx]:
+        # One writer at a time (every process): no HAT row to hold, moves are PostgreSQL's.
+        with self._write() as conn:
+            yield Tx(hat_id, Sql(SQLITE, lambda: nullcontext(conn)))
+
     # --- lifecycle ---------------------------------------------------------------------
     def migrate(self) -> list[str]:
         applied: list[str] = []
@@ -133,7 +145,7 @@ class SqliteStore(SqliteApplications, SqliteQueries, Store):
             conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY"
                          " KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)")
             done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
-            for migration in migrations(self.dialect):
+            for migration in migrations(self.dialect.name):
                 if migration.version in done:
                     continue
                 conn.execute("BEGIN IMMEDIATE")
@@ -194,7 +206,7 @@ class SqliteStore(SqliteApplications, SqliteQueries, Store):
             for table in sqlite_sql.HAT_TABLES:
                 conn.execute(f"DELETE FROM {table} WHERE hat_id = ?", (hat_id,))
 
-    def directory(self) -> list[DirectoryEntry]:
+    def directory_entries(self) -> list[DirectoryEntry]:
         rows = self._reader().execute("SELECT domain, hat_id, database_url FROM hat_directory"
                                       " ORDER BY domain").fetchall()
         return [DirectoryEntry(*row) for row in rows]
@@ -214,39 +226,6 @@ class SqliteStore(SqliteApplications, SqliteQueries, Store):
     def remove_directory_entry(self, domain: str) -> None:
         with self._write() as conn:
             conn.execute("DELETE FROM hat_directory WHERE domain = ?", (domain,))
-
-    def signing_keys(self, hat_id: str) -> list[SigningKey]:
-        rows = self._reader().execute(
-            "SELECT hat_id, kid, private_pem, public_pem, created_at, retired_at, revoked"
-            " FROM signing_keys WHERE hat_id = ? ORDER BY created_at DESC, kid DESC", (hat_id,)
-        ).fetchall()
-        return [SigningKey(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]))
-                for row in rows]
-
-    def add_user(self, user: User) -> None:
-        try:
-            with self._write() as conn:
-                _insert_user(conn, user)
-        except sqlite3.IntegrityError as exc:
-            raise UserExists(user.username) from exc
-
-    def _user(self, column: str, hat_id: str, value: str) -> User | None:
-        row = self._reader().execute(
-            "SELECT hat_id, user_id, username, password_hash, roles, enabled,"
-            f" password_changed_at FROM users WHERE hat_id = ? AND {column} = ?",
-            (hat_id, value),
-        ).fetchone()
-        if row is None:
-            return None
-        return User(row[0], row[1], row[2], row[3], tuple(orjson.loads(row[4])), bool(row[5]),
-                    row[6])
-
-    def set_password(self, hat_id: str, user_id: str, password_hash: str,
-                     changed_at: int) -> None:
-        with self._write() as conn:
-            conn.execute("UPDATE users SET password_hash = ?, password_changed_at = ?"
-                         " WHERE hat_id = ? AND user_id = ?",
-                         (password_hash, changed_at, hat_id, user_id))
 
     # --- idempotency keys --------------------------------------------------------------
     def claim_idempotency_key(self, hat_id: str, key: str, fingerprint: bytes, now: int,

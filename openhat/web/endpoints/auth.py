@@ -9,7 +9,7 @@ from starlette.responses import PlainTextResponse, Response
 from openhat.clock import now_s
 from openhat.errors import CredentialsRequired, NotAuthenticated, RateExceeded
 from openhat.identity import tokens, users
-from openhat.storage.base import User
+from openhat.storage.rows import User
 from openhat.web.context import TOKEN_FIELD, Call
 from openhat.web.responses import JsonResponse, message
 

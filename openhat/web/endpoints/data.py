@@ -16,7 +16,7 @@ from openhat.records.wire import (
     parse_endpoint_data_list,
     valid_endpoint,
 )
-from openhat.storage.base import FieldFilter, RecordQuery
+from openhat.storage.rows import FieldFilter, RecordQuery
 from openhat.web.context import TOKEN_FIELD, Call
 from openhat.web.responses import JsonResponse, message
 from openhat.wire import MAX_INT, UNSUPPORTED_PATH_KEYS, parse_uuid, unsafe_path_key

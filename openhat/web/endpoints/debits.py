@@ -75,7 +75,7 @@ async def get(call: Call) -> Response:
 async def list_debits(call: Call) -> Response:
     def work() -> list[dict[str, object]]:
         hat_id = call.hat.hat_id
-        return [debits.debit_json(call.store, hat_id, d) for d in call.store.debits(hat_id)]
+        return [debits.debit_json(call.store, hat_id, d) for d in call.store.all_debits(hat_id)]
 
     return JsonResponse(await call.run(work))
 
@@ -126,7 +126,7 @@ async def legacy_list(call: Call) -> Response:
     def work() -> list[dict[str, object]]:
         hat_id = call.hat.hat_id
         return [legacy_debits.rich_json(call.store, hat_id, d)
-                for d in call.store.debits(hat_id)]
+                for d in call.store.all_debits(hat_id)]
 
     return JsonResponse(await call.run(work))
 

@@ -1,0 +1,211 @@
+"""The rows and errors that cross the Store's interface (see storage/base.py).
+
+Times are unix milliseconds unless a field says seconds (openhat.clock names the units).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import orjson
+
+
+class StorageError(Exception):
+    """Base of the errors a store raises; the domain maps them to HAT errors."""
+
+
+class DuplicateRecord(StorageError):
+    """A record with the same data hash already exists in the same endpoint of the HAT."""
+
+
+class RecordsMissing(StorageError):
+    """One or more record ids named by the request do not exist in the HAT."""
+
+
+class HatExists(StorageError):
+    """A HAT with that domain already exists."""
+
+
+class HatUnavailable(StorageError):
+    """The HAT's rows are not (or no longer) in this database: it was moved to another
+    database, or removed, while the request was on its way. Asking again finds it where it
+    is now (or not at all)."""
+
+
+class UserExists(StorageError):
+    """The HAT already has a user with that name."""
+
+
+@dataclass(frozen=True)
+class Hat:
+    hat_id: str
+    domain: str
+    created_at: int  # unix milliseconds
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    """A HAT whose rows live in another database than the home database (see
+    openhat.directory): the home database's directory maps its domain to that database."""
+
+    domain: str
+    hat_id: str
+    database_url: str
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    hat_id: str
+    kid: str
+    private_pem: str
+    public_pem: str
+    created_at: int
+    retired_at: int | None = None  # no longer signs; still verifies unless revoked
+    revoked: bool = False  # refuses every token it signed
+
+
+@dataclass(frozen=True)
+class User:
+    hat_id: str
+    user_id: str
+    username: str
+    password_hash: str
+    roles: tuple[str, ...]
+    enabled: bool
+    password_changed_at: int  # unix seconds; tokens created before it are refused
+
+
+@dataclass(frozen=True)
+class StoredApplication:
+    """A registered application: its manifest as registered and its setup status."""
+
+    application_id: str
+    manifest: str  # the Application JSON text
+    enabled: bool  # set up and not disabled since: its tokens work
+    setup_version: str | None  # the manifest version last set up; None: never set up
+    added_at: int  # unix ms
+    updated_at: int  # unix ms
+    registration: str  # new each time the id is registered anew; its tokens carry it
+
+
+class NewRecord(NamedTuple):
+    # NamedTuples for the per-record types: built thousands of times per batch, and a
+    # frozen dataclass costs several times more to construct.
+    record_id: str
+    endpoint: str
+    data: str  # compact JSON text
+    hash: bytes  # SHA-256 of the canonical JSON, the duplicate key within (hat, endpoint)
+
+
+class NewElement(NamedTuple):
+    """A record and its first-level links: stored together, linked as one group."""
+
+    record: NewRecord
+    links: tuple[NewRecord, ...] = ()
+    group_id: str | None = None  # set when there are links
+
+
+@dataclass(frozen=True)
+class IdempotentResponse:
+    """What is kept of a write sent with an Idempotency-Key."""
+
+    fingerprint: bytes  # of the request (method, path, query, body)
+    status: int | None  # None while the first request is still being processed
+    body: bytes | None
+
+
+class StoredRecord(NamedTuple):
+    record_id: str
+    endpoint: str
+    data: str  # JSON text as stored
+
+
+@dataclass(frozen=True)
+class FieldFilter:
+    """The ad-hoc GET filter: a one-segment path matches that key at any depth (string
+    values, or string elements of an array value); a longer path must hold a string exactly
+    there. The record matches when the string equals one of `values`."""
+
+    path: tuple[str, ...]
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RecordQuery:
+    endpoint: str
+    order_by: tuple[str, ...] | None = None  # path into data; None = insertion order
+    descending: bool = False
+    skip: int = 0
+    take: int = 1000
+    field_filter: FieldFilter | None = None
+
+class DebitExists(StorageError):
+    """A data debit with that key already exists."""
+
+
+class DebitMissing(StorageError):
+    """No data debit with that key."""
+
+
+class BundleExists(StorageError):
+    """The bundle id is taken (by another debit, or at all)."""
+
+
+class BundleOwned(StorageError):
+    """The bundle belongs to a data debit (`debit_key`), so its definition cannot change."""
+
+    def __init__(self, debit_key: str) -> None:
+        super().__init__(debit_key)
+        self.debit_key = debit_key
+
+
+def same_bundle(stored: str, bundle: str) -> bool:
+    """Whether two bundle JSON texts define the same bundle (key order and spacing aside)."""
+    return stored == bundle or _canonical(stored) == _canonical(bundle)
+
+
+def _canonical(text: str) -> bytes:
+    return orjson.dumps(orjson.loads(text), option=orjson.OPT_SORT_KEYS)
+
+
+def may_reuse_bundle(owner: str | None, stored: str, debit_key: str, bundle: str) -> bool:
+    """A debit's new consent may name a stored bundle only when the bundle is the debit's own
+    and unchanged: an accepted consent keeps reading what was accepted, and no debit takes
+    over a bundle of another debit or of the owner."""
+    return owner == debit_key and same_bundle(stored, bundle)
+
+
+@dataclass(frozen=True)
+class DebitRow:
+    debit_key: str
+    created_at: int  # unix ms
+    client_name: str
+    client_url: str
+    client_logo_url: str
+    client_callback_url: str | None
+    application_id: str | None
+    description: str | None
+    legacy: bool  # created through the v2 DataDebitRequest model
+    client_user_id: str | None  # who created it (legacy responses show this user)
+
+
+@dataclass(frozen=True)
+class DebitPermissions:
+    permissions_id: int  # 0 before it is stored
+    created_at: int  # unix ms
+    purpose: str
+    start: int  # unix ms
+    period: int  # ms
+    cancel_at_period_end: bool
+    canceled_at: int | None
+    terms_url: str
+    bundle_id: str
+    conditions_id: str | None
+    accepted: bool
+
+
+@dataclass(frozen=True)
+class Debit:
+    row: DebitRow
+    permissions: tuple[DebitPermissions, ...]  # oldest first

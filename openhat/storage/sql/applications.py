@@ -1,0 +1,14 @@
+"""Applications registered on a HAT: plain-table SQL written once (to be filled in)."""
+
+from __future__ import annotations
+
+from openhat.storage.sql.runner import Sql
+
+
+class Applications:
+    def __init__(self, sql: Sql) -> None:
+        self._sql = sql
+
+
+class ApplicationsWriter(Applications):
+    pass

@@ -1,0 +1,14 @@
+"""Data debits and their permissions rows: plain-table SQL written once (to be filled in)."""
+
+from __future__ import annotations
+
+from openhat.storage.sql.runner import Sql
+
+
+class Debits:
+    def __init__(self, sql: Sql) -> None:
+        self._sql = sql
+
+
+class DebitsWriter(Debits):
+    pass
