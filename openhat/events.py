@@ -128,4 +128,19 @@ class HatRemoved(Event):
     domain: str
 
 
+@dataclass(frozen=True)
+class HatRenamed(Event):
+    domain: str  # the new one
+
+
+@dataclass(frozen=True)
+class DirectoryChanged(Event):
+    """The home database's directory now points the HAT's domain at another database
+    (`elsewhere`), or no longer does (the HAT is home again, or gone). No URL: it may hold
+    a password."""
+
+    domain: str
+    elsewhere: bool
+
+
 Subscriber = Callable[[Sequence[Event]], None]

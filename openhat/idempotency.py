@@ -41,13 +41,14 @@ def scoped_key(caller: str, key: str) -> str:
 
 def claim(store: Store, hat_id: str, stored_key: str, request_fingerprint: bytes
           ) -> IdempotentResponse | None:
-    """None when the request should run now; the kept response when it ran before.
-    Raises IdempotencyMismatch when the key belonged to a different request,
-    IdempotencyConflict while the first request is still running."""
+    """None when the request should run now (the key is claimed for it); the kept response
+    when it ran before. Raises IdempotencyMismatch when the key belonged to a different
+    request, IdempotencyConflict while the first request is still running."""
     key = stored_key.rsplit("\n", 1)[-1]
     now = now_ms()
-    earlier = store.claim_idempotency_key(hat_id, stored_key, request_fingerprint, now,
-                                          now - KEEP_MS)
+    with store.write(hat_id) as tx:
+        earlier = tx.idempotency.claim(hat_id, stored_key, request_fingerprint, now,
+                                       now - KEEP_MS)
     if earlier is None:
         return None
     if earlier.fingerprint != request_fingerprint:
@@ -55,3 +56,15 @@ def claim(store: Store, hat_id: str, stored_key: str, request_fingerprint: bytes
     if earlier.status is None:
         raise IdempotencyConflict(f"The request with {HEADER} {key} is still in progress")
     return earlier
+
+
+def finish(store: Store, hat_id: str, stored_key: str, status: int, body: bytes) -> None:
+    """Keep the response of the request that claimed the key, for its retries."""
+    with store.write(hat_id) as tx:
+        tx.idempotency.finish(hat_id, stored_key, status, body)
+
+
+def release(store: Store, hat_id: str, stored_key: str) -> None:
+    """Forget the claim of a request that failed, so that a retry runs again."""
+    with store.write(hat_id) as tx:
+        tx.idempotency.release(hat_id, stored_key)

@@ -70,7 +70,7 @@ def rows_of(url: str, hat_id: str) -> dict[str, int]:
 def hat_id_of(url: str, domain: str) -> str:
     store = open_store(url)
     try:
-        hat = store.hat_by_domain(domain)
+        hat = store.hats.by_domain(domain)
         assert hat is not None
         return hat.hat_id
     finally:
@@ -127,7 +127,7 @@ def test_moving_a_hat_keeps_its_data_order_links_and_tokens(databases: tuple[str
     assert set(rows_of(other, hat_id).values()) == {0}
     store = open_store(home)
     try:
-        assert [e.domain for e in store.directory_entries()] == [B]
+        assert [e.domain for e in store.directory.entries()] == [B]
     finally:
         store.close()
     assert len(alice.get(f"{API}/data/notes/all").json()) == 51
@@ -157,7 +157,8 @@ def test_a_write_during_a_move_waits_then_goes_to_the_new_database(
             writer.start()
             writer.join(0.5)
             assert writer.is_alive(), "the write did not wait for the move"
-            directory.home.set_directory_entry(DirectoryEntry(A, hat_id, other))
+            with directory.home.write() as tx:
+                tx.directory.set(DirectoryEntry(A, hat_id, other))
 
         move_hat(source, target, hat_id, switch)
         writer.join(10)

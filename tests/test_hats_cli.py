@@ -22,7 +22,7 @@ def run(database_url: str, *args: str, input: str | None = None,
 def hat_domains(database_url: str) -> list[str]:
     store = open_store(database_url)
     try:
-        return [hat.domain for hat in store.list_hats()]
+        return [hat.domain for hat in store.hats.all()]
     finally:
         store.close()
 
@@ -40,7 +40,7 @@ def test_add_list_and_remove(database_url: str) -> None:
     assert password, generated.output
     store = open_store(database_url)
     try:
-        bob = store.hat_by_domain("bob.example.com")
+        bob = store.hats.by_domain("bob.example.com")
         assert bob is not None
         assert users.login(store, bob.hat_id, "bob", password.group(1)) is not None
     finally:

@@ -17,8 +17,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from openhat.events import DirectoryChanged
 from openhat.hats import service as hats
-from openhat.storage import open_store
+from openhat.storage import move_hat, open_store
 from openhat.storage.base import Store
 from openhat.storage.rows import DirectoryEntry, Hat, HatExists
 
@@ -62,12 +63,12 @@ class HatDirectory:
     def locate(self, domain: str) -> LocatedHat | None:
         """The HAT with exactly this domain, wherever it lives."""
         domain = hats.normalise_domain(domain)
-        entry = self.home.directory_entry(domain)
+        entry = self.home.directory.entry(domain)
         if entry is not None:
             store = self.store_for(entry.database_url)
-            hat = store.hat_by_domain(domain)
+            hat = store.hats.by_domain(domain)
             return LocatedHat(hat, store, entry.database_url) if hat else None
-        hat = self.home.hat_by_domain(domain)
+        hat = self.home.hats.by_domain(domain)
         return LocatedHat(hat, self.home, None) if hat else None
 
     def resolve(self, host: str) -> LocatedHat | None:
@@ -80,15 +81,15 @@ class HatDirectory:
 
     def all_hats(self, limit: int | None = None) -> list[LocatedHat]:
         """Every HAT: the home database's, then the directory's (each by domain)."""
-        entries = self.home.directory_entries()
-        local = [LocatedHat(hat, self.home, None) for hat in self.home.list_hats()
+        entries = self.home.directory.entries()
+        local = [LocatedHat(hat, self.home, None) for hat in self.home.hats.all()
                  if not any(e.hat_id == hat.hat_id for e in entries)]
         found = local
         for entry in entries:
             if limit is not None and len(found) >= limit:
                 break
             store = self.store_for(entry.database_url)
-            hat = store.hat_by_domain(entry.domain)
+            hat = store.hats.by_domain(entry.domain)
             if hat is not None:
                 found.append(LocatedHat(hat, store, entry.database_url))
         return found[:limit] if limit is not None else found
@@ -104,16 +105,19 @@ class HatDirectory:
     def add(self, domain: str, owner: str, password: str | None,
             database_url: str | None = None) -> hats.NewHat:
         """A new HAT in the home database, or in the database `database_url` names (with a
-        directory entry). Raises HatExists when the domain is taken anywhere."""
+        directory entry). Raises HatExists when the domain is taken anywhere.
+
+        Elsewhere that is two units of work, one per database: the HAT is created first,
+        then the home database points at it (a HAT that no entry points at is never
+        served, so a failure in between leaves nothing reachable)."""
         domain = hats.normalise_domain(domain)
-        if self.locate(domain) is not None or self.home.directory_entry(domain) is not None:
+        if self.locate(domain) is not None or self.home.directory.entry(domain) is not None:
             raise HatExists(domain)
         store = self.store_for(database_url)
         created = hats.create_hat(store, domain, owner, password)
         if store is not self.home:
             assert database_url is not None
-            self.home.set_directory_entry(
-                DirectoryEntry(domain, created.hat.hat_id, database_url))
+            self._point(created.hat, database_url)
         return created
 
     def remove(self, domain: str) -> bool:
@@ -121,9 +125,12 @@ class HatDirectory:
         domain = hats.normalise_domain(domain)
         found = self.locate(domain)
         if found is not None:
-            found.store.delete_hat(found.hat.hat_id)
-        if self.home.directory_entry(domain) is not None:
-            self.home.remove_directory_entry(domain)
+            hats.remove_hat(found.store, found.hat)
+        with self.home.write() as tx:
+            entry = tx.directory.entry(domain)
+            if entry is not None:
+                tx.directory.remove(domain)
+                tx.emit(DirectoryChanged(entry.hat_id, domain, elsewhere=False))
         return found is not None
 
     def move(self, domain: str, to_url: str) -> dict[str, int]:
@@ -133,23 +140,25 @@ class HatDirectory:
 
         Raises LookupError for an unknown domain, ValueError when the HAT is there already
         or either side is not PostgreSQL, HatExists when the target holds that domain."""
-        from openhat.storage.postgres.move import move_hat
-        from openhat.storage.postgres.store import PostgresStore
-
         found = self.locate(domain)
         if found is None:
             raise LookupError(f"no HAT {domain}")
         target = self.store_for(to_url)
         if target is found.store:
             raise ValueError(f"{found.hat.domain} is in that database already")
-        if not isinstance(found.store, PostgresStore) or not isinstance(target, PostgresStore):
-            raise ValueError("moving a HAT needs PostgreSQL on both sides")
         hat = found.hat
 
         def switch() -> None:
-            if target is self.home:
-                self.home.remove_directory_entry(hat.domain)
-            else:
-                self.home.set_directory_entry(DirectoryEntry(hat.domain, hat.hat_id, to_url))
+            self._point(hat, None if target is self.home else to_url)
 
         return move_hat(found.store, target, hat.hat_id, switch)
+
+    def _point(self, hat: Hat, database_url: str | None) -> None:
+        """Point the home directory's entry for `hat` at `database_url`; None removes it
+        (the HAT lives in the home database)."""
+        with self.home.write() as tx:
+            if database_url is None:
+                tx.directory.remove(hat.domain)
+            else:
+                tx.directory.set(DirectoryEntry(hat.domain, hat.hat_id, database_url))
+            tx.emit(DirectoryChanged(hat.hat_id, hat.domain, elsewhere=database_url is not None))

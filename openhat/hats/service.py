@@ -1,8 +1,7 @@
-"""Creating HATs and finding the one a request is for.
+"""Creating, renaming and removing the HATs of one database.
 
-A deployment holds one HAT or many. A request's `Host` names its HAT; when the database holds
-exactly one HAT, that HAT answers whatever the Host (so a single-HAT setup needs no name
-set-up, and reaching it by `localhost` or by its IP both work).
+A deployment holds one HAT or many; hats/directory.py finds the one a request is for, in
+whichever database it lives.
 """
 
 from __future__ import annotations
@@ -11,9 +10,10 @@ import uuid
 from dataclasses import dataclass
 
 from openhat.clock import now_ms
+from openhat.events import HatCreated, HatRemoved, HatRenamed
 from openhat.identity import tokens, users
-from openhat.storage.base import Store
-from openhat.storage.rows import Hat
+from openhat.storage.base import Store, Tx
+from openhat.storage.rows import Hat, SigningKey, User
 
 
 @dataclass(frozen=True)
@@ -28,31 +28,56 @@ def normalise_domain(domain: str) -> str:
 
 
 def create_hat(store: Store, domain: str, owner: str, password: str | None) -> NewHat:
-    """A new HAT with its owner and RSA key pair. Raises HatExists when the domain is taken."""
-    hat = Hat(str(uuid.uuid4()), normalise_domain(domain), now_ms())
-    generated = None if password else users.generate_password()
-    owner_user = users.new_owner(hat.hat_id, str(uuid.uuid4()), owner, password or generated or "")
-    store.create_hat(hat, owner_user, tokens.generate_key(hat.hat_id))
+    """A new HAT with its owner and RSA key pair, in one unit of work. Raises HatExists when
+    the domain is taken in this database."""
+    hat, owner_user, key, generated = _new_hat(domain, owner, password)  # slow: before the tx
+    with store.write() as tx:
+        _add_hat(tx, hat, owner_user, key)
     return NewHat(hat, owner, generated)
 
 
 def ensure_default_hat(store: Store, domain: str, owner: str, password: str) -> NewHat | None:
     """On `serve`: create the HAT on an empty database; with exactly one HAT, keep its domain
-    equal to the configured public address (it is the tokens' `iss`). Returns the new HAT."""
-    hats = store.list_hats()
-    elsewhere = store.directory_entries()  # HATs of this deployment in other databases
-    if not hats and not elsewhere:
-        return create_hat(store, domain, owner, password or None)
+    equal to the configured public address (it is the tokens' `iss`). Returns the new HAT.
+    One unit of work, so two processes starting at once cannot both act on what they read."""
     domain = normalise_domain(domain)
-    if len(hats) == 1 and not elsewhere and hats[0].domain != domain:
-        store.rename_hat(hats[0].hat_id, domain)
+    with store.write() as tx:
+        hats = tx.hats.all()
+        elsewhere = tx.directory.entries()  # HATs of this deployment in other databases
+        if not hats and not elsewhere:
+            hat, owner_user, key, generated = _new_hat(domain, owner, password or None)
+            _add_hat(tx, hat, owner_user, key)
+            return NewHat(hat, owner, generated)
+        if len(hats) == 1 and not elsewhere and hats[0].domain != domain:
+            rename_hat(tx, hats[0].hat_id, domain)
     return None
 
 
-def resolve(store: Store, host: str) -> Hat | None:
-    """The HAT a request's Host header names, or the only HAT; None when there is none."""
-    hat = store.hat_by_domain(normalise_domain(host))
-    if hat is not None:
-        return hat
-    hats = store.list_hats()
-    return hats[0] if len(hats) == 1 else None
+def _new_hat(domain: str, owner: str, password: str | None
+             ) -> tuple[Hat, User, SigningKey, str | None]:
+    """The rows of a new HAT (hashing the password and making the key pair take a while),
+    and the password generated when none was given."""
+    hat = Hat(str(uuid.uuid4()), normalise_domain(domain), now_ms())
+    generated = None if password else users.generate_password()
+    owner_user = users.new_owner(hat.hat_id, str(uuid.uuid4()), owner, password or generated or "")
+    return hat, owner_user, tokens.generate_key(hat.hat_id), generated
+
+
+def _add_hat(tx: Tx, hat: Hat, owner: User, key: SigningKey) -> None:
+    tx.hats.create(hat)
+    tx.users.add(owner)
+    tx.keys.add(key)
+    tx.emit(HatCreated(hat.hat_id, hat.domain))
+
+
+def rename_hat(tx: Tx, hat_id: str, domain: str) -> None:
+    """Give a HAT another (normalised) domain. Raises HatExists when it is taken."""
+    tx.hats.rename(hat_id, domain)
+    tx.emit(HatRenamed(hat_id, domain))
+
+
+def remove_hat(store: Store, hat: Hat) -> None:
+    """Delete a HAT and all its rows from its database, in one unit of work."""
+    with store.write() as tx:
+        tx.hats.delete(hat.hat_id)
+        tx.emit(HatRemoved(hat.hat_id, hat.domain))

@@ -24,11 +24,20 @@ class Rotation:
     older: list[SigningKey]  # the keys retired or revoked by this rotation
 
 
+def hat_keys(store: Store, hat_id: str) -> list[SigningKey]:
+    """Every key of the HAT, newest first: those that verify its tokens, and the one that
+    signs new ones (tokens.signing_key)."""
+    return store.keys.all(hat_id)
+
+
 def rotate(store: Store, hat_id: str, revoke: bool = False) -> Rotation:
-    before = [k for k in store.keys.all(hat_id) if not k.revoked and
-              (revoke or k.retired_at is None)]
-    key = tokens.generate_key(hat_id)
+    """Make a new signing key and retire (or revoke) the others, in one unit of work that
+    holds the HAT (so a HAT move never copies around it). Raises HatUnavailable when the
+    HAT is not in this database (any more)."""
+    key = tokens.generate_key(hat_id)  # slow: made before the transaction
     with store.write(hat_id) as tx:
+        before = [k for k in tx.keys.all(hat_id) if not k.revoked and
+                  (revoke or k.retired_at is None)]
         tx.keys.rotate(key, now_s(), revoke)
         tx.emit(KeyRotated(hat_id, key.kid, revoke))
     return Rotation(key, before)

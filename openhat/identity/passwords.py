@@ -8,7 +8,7 @@ creation time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import zxcvbn
@@ -16,9 +16,9 @@ import zxcvbn
 from openhat.clock import now_s
 from openhat.errors import BadRequest, InvalidPassword
 from openhat.events import PasswordChanged
-from openhat.identity import users
+from openhat.identity import tokens, users
 from openhat.storage.base import Store
-from openhat.storage.rows import User
+from openhat.storage.rows import Hat, SigningKey, User
 from openhat.wire import Errors, error, raise_if
 
 MIN_SCORE = 2
@@ -75,10 +75,11 @@ def parse_change(body: Any) -> PasswordChange:
     return PasswordChange(body["newPassword"], old)
 
 
-def change(store: Store, user: User, change: PasswordChange) -> int:
-    """Set the user's new password after checking its strength and the old one; returns the
-    time (unix s) from which tokens are valid again. Raises BadRequest for a weak password,
-    InvalidPassword (403) for a missing or wrong old one."""
+def change(store: Store, hat: Hat, keys: list[SigningKey], user: User, change: PasswordChange,
+           lifetimes: tokens.Lifetimes) -> str:
+    """Set the user's new password after checking its strength and the old one; returns a
+    new login token (every token issued before is refused from now on). Raises BadRequest
+    for a weak password, InvalidPassword (403) for a missing or wrong old one."""
     advice = weakness(change.new_password)
     if advice is not None:
         raise BadRequest({"obj.newPassword": [{"msg": [WEAK], "args": advice}]})
@@ -86,7 +87,18 @@ def change(store: Store, user: User, change: PasswordChange) -> int:
         raise InvalidPassword("Old password missing")
     if not users.check_password(user, change.password):
         raise InvalidPassword("Old password invalid")
-    return set_password(store, user, change.new_password)
+    changed_at = set_password(store, user, change.new_password)
+    return tokens.login_token(keys, hat, replace(user, password_changed_at=changed_at),
+                              lifetimes)
+
+
+def reset_owner_password(store: Store, hat_id: str, password: str) -> User | None:
+    """Give the HAT's owner a new password (its strength is the caller's to check: the CLI
+    tells the administrator why it is weak); returns the owner, or None when there is none."""
+    owner = store.users.owner(hat_id)
+    if owner is not None:
+        set_password(store, owner, password)
+    return owner
 
 
 def set_password(store: Store, user: User, password: str) -> int:
@@ -96,9 +108,10 @@ def set_password(store: Store, user: User, password: str) -> int:
     the change takes effect at the next second, and tokens for the new password are issued
     from then on (a few hundred milliseconds "in the future" is within `tokens.verify`'s
     allowance)."""
-    changed_at = max(now_s() + 1, user.password_changed_at + 1)
-    password_hash = users.hash_password(password)
+    password_hash = users.hash_password(password)  # slow: before the transaction
     with store.write(user.hat_id) as tx:
+        current = tx.users.by_id(user.hat_id, user.user_id) or user
+        changed_at = max(now_s() + 1, current.password_changed_at + 1)
         tx.users.set_password(user.hat_id, user.user_id, password_hash, changed_at)
         tx.emit(PasswordChanged(user.hat_id, user.user_id))
     return changed_at

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from openhat.clock import DAY_S, now_s
 from openhat.errors import NotAuthenticated
-from openhat.storage.rows import SigningKey
+from openhat.storage.rows import Hat, SigningKey, User
 
 ALGORITHM = "RS256"
 
@@ -70,6 +70,25 @@ def issue(keys: list[SigningKey], domain: str, subject: str, extra: dict[str, An
     claims = {**extra, "iss": domain, "sub": subject, "iat": now, "exp": now + lifetimes.lifetime,
               "jti": secrets.token_hex(128)}
     return sign(claims, signing_key(keys))
+
+
+def primary_role(roles: tuple[str, ...]) -> str:
+    """The `accessScope` of a login token: the first of owner > platform > datacredit >
+    datadebit the user holds, else validate."""
+    kinds = [r.split(":")[0].split("(")[0] for r in roles]
+    for kind in ("owner", "platform", "datacredit", "datadebit"):
+        if kind in kinds:
+            return kind
+    return "validate"
+
+
+def login_token(keys: list[SigningKey], hat: Hat, user: User, lifetimes: Lifetimes) -> str:
+    """A login token for `user`. It is never older than the user's password: a password
+    changed within this second takes effect at the next one (passwords.set_password)."""
+    now = max(now_s(), user.password_changed_at)
+    return issue(keys, hat.domain, user.user_id,
+                 {"accessScope": primary_role(user.roles), "resource": hat.domain},
+                 lifetimes, now=now)
 
 
 def refreshed(claims: dict[str, Any], keys: list[SigningKey], now: int | None = None) -> str:

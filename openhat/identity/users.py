@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import dataclass, field
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from openhat.clock import now_s
+from openhat.errors import NotAuthenticated
+from openhat.identity import tokens
 from openhat.storage.base import Store
-from openhat.storage.rows import User
+from openhat.storage.rows import Hat, SigningKey, User
 
 # OWASP's argon2id baseline (19 MiB, 2 passes, 1 lane): a small VPS can serve logins without
 # 64 MiB per attempt. Hashes keep their parameters, so stronger ones still verify.
@@ -56,3 +60,32 @@ def login(store: Store, hat_id: str, username: str, password: str) -> User | Non
     if check_password(user, password) and user is not None and user.enabled:
         return user
     return None
+
+
+@dataclass(frozen=True)
+class Login:
+    user: User
+    token: str = field(repr=False)
+
+
+def log_in(store: Store, hat: Hat, keys: list[SigningKey], username: str, password: str,
+           lifetimes: tokens.Lifetimes) -> Login | None:
+    """The user these credentials belong to with a new login token (spec 2.1), or None."""
+    user = login(store, hat.hat_id, username, password)
+    if user is None:
+        return None
+    return Login(user, tokens.login_token(keys, hat, user, lifetimes))
+
+
+def authenticate(store: Store, hat_id: str, keys: list[SigningKey], token: str,
+                 lifetimes: tokens.Lifetimes) -> tuple[User, dict[str, Any]]:
+    """The user behind a token, and its claims. Raises NotAuthenticated when the token does
+    not verify (tokens.verify), its user is gone or disabled, or it was issued before the
+    user's last password change."""
+    claims = tokens.verify(token, keys, lifetimes)
+    user = store.users.by_id(hat_id, str(claims["sub"]))
+    if user is None or not user.enabled:
+        raise NotAuthenticated()
+    if tokens.created_at(claims, lifetimes) < user.password_changed_at:
+        raise NotAuthenticated()  # issued before the last password change
+    return user, claims

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 from openhat.storage.base import Store
@@ -36,3 +37,21 @@ def open_store(url: str) -> Store:
         store: Store = PostgresStore(url)
         return store
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://...")
+
+
+def move_hat(source: Store, target: Store, hat_id: str,
+             switch: Callable[[], None]) -> dict[str, int]:
+    """Move a HAT's rows from `source` to `target`, calling `switch` (which points the HAT
+    directory at the target) between the verified copy and the deletion of the source rows;
+    returns the rows copied per table (storage/postgres/move.py gives the order of work).
+
+    Raises ValueError unless both stores are PostgreSQL; from the move, HatUnavailable (no
+    such HAT in the source), HatExists (the target has the domain or the id) and MoveFailed
+    (a StorageError: schemas differ, or the counts do not match)."""
+    if source.dialect.name != "postgres" or target.dialect.name != "postgres":
+        raise ValueError("moving a HAT needs PostgreSQL on both sides")
+    from openhat.storage.postgres import move
+    from openhat.storage.postgres.store import PostgresStore
+
+    assert isinstance(source, PostgresStore) and isinstance(target, PostgresStore)
+    return move.move_hat(source, target, hat_id, switch)

@@ -25,21 +25,17 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 
 from openhat.events import Event, Subscriber
+from openhat.storage import migrations
 from openhat.storage.query import EndpointSelect, LinkedRecord, PageQuery, QueriedRecord
 from openhat.storage.rows import (
     Debit,
     DebitPermissions,
     DebitRow,
-    DirectoryEntry,
-    Hat,
-    IdempotentResponse,
     NewElement,
     NewRecord,
     RecordQuery,
-    SigningKey,
     StoredApplication,
     StoredRecord,
-    User,
 )
 from openhat.storage.sql.applications import Applications, ApplicationsWriter
 from openhat.storage.sql.bundles import Bundles, BundlesWriter
@@ -114,49 +110,18 @@ class Store(ABC):
         self._subscribers.append(subscriber)
 
     # --- lifecycle ---------------------------------------------------------------------
-    @abstractmethod
     def migrate(self) -> list[str]:
-        """Apply pending numbered migrations; return the names applied."""
+        """Apply pending numbered migrations; return the names applied. Any number of
+        processes may migrate one database at once (storage/migrations)."""
+        return migrations.run(self.dialect.name, self._migrating())
+
+    @abstractmethod
+    def _migrating(self) -> AbstractContextManager[migrations.Migrating]:
+        """The backend's cross-process migration lock, held while the block runs, on a
+        connection where `schema_migrations` exists."""
 
     @abstractmethod
     def close(self) -> None: ...
-
-    # --- HATs, keys, users -------------------------------------------------------------
-    @abstractmethod
-    def create_hat(self, hat: Hat, owner: User, key: SigningKey) -> None:
-        """Create a HAT with its owner and first signing key, atomically.
-        Raises HatExists when the domain is taken."""
-
-    @abstractmethod
-    def hat_by_domain(self, domain: str) -> Hat | None: ...
-
-    @abstractmethod
-    def list_hats(self) -> list[Hat]: ...
-
-    @abstractmethod
-    def rename_hat(self, hat_id: str, domain: str) -> None: ...
-
-    @abstractmethod
-    def delete_hat(self, hat_id: str) -> None:
-        """Remove the HAT and every row that belongs to it."""
-
-    # --- the HAT directory (used in the home database only) ------------------------------
-    @abstractmethod
-    def directory_entries(self) -> list[DirectoryEntry]:
-        """Every HAT this (home) database knows to live elsewhere, by domain."""
-
-    @abstractmethod
-    def directory_entry(self, domain: str) -> DirectoryEntry | None: ...
-
-    @abstractmethod
-    def set_directory_entry(self, entry: DirectoryEntry) -> None:
-        """Point a domain at a database (replacing what the domain pointed at)."""
-
-    @abstractmethod
-    def remove_directory_entry(self, domain: str) -> None: ...
-
-
-
 
     # --- applications ------------------------------------------------------------------
     # Applications registered on a HAT (applications.py), and the HAT-level operations that
@@ -191,22 +156,6 @@ class Store(ABC):
     @abstractmethod
     def newest_record_time(self, hat_id: str, endpoint: str) -> int | None:
         """When a record of the endpoint was last stored or updated (unix ms), or None."""
-
-    # --- idempotency keys --------------------------------------------------------------
-    @abstractmethod
-    def claim_idempotency_key(self, hat_id: str, key: str, fingerprint: bytes, now: int,
-                              expire_before: int) -> IdempotentResponse | None:
-        """Claim `key` for a request about to run: None when it is newly claimed, else what
-        is kept of the earlier request with that key. A claim made before `expire_before`
-        (unix ms) is forgotten first."""
-
-    @abstractmethod
-    def finish_idempotency_key(self, hat_id: str, key: str, status: int, body: bytes) -> None:
-        """Keep the response of the request that claimed `key`."""
-
-    @abstractmethod
-    def release_idempotency_key(self, hat_id: str, key: str) -> None:
-        """Forget a claim whose request failed, so that a retry runs again."""
 
     # --- records -----------------------------------------------------------------------
     @abstractmethod

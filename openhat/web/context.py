@@ -27,7 +27,8 @@ from openhat.errors import (
     UnsupportedMediaType,
 )
 from openhat.hats.directory import HatDirectory
-from openhat.identity import tokens
+from openhat.identity import tokens, users
+from openhat.identity.keys import hat_keys
 from openhat.identity.permissions import Principal, Role
 from openhat.storage.base import Store
 from openhat.storage.rows import Hat, HatUnavailable, SigningKey, User
@@ -160,13 +161,13 @@ async def idempotent(call: Call, caller: Caller, handler: Handler, key: str,
     try:
         response = await handler(call)
     except BaseException:
-        await call.run(call.store.release_idempotency_key, call.hat.hat_id, key)
+        await call.run(idempotency.release, call.store, call.hat.hat_id, key)
         raise
     if 200 <= response.status_code < 300:
-        await call.run(call.store.finish_idempotency_key, call.hat.hat_id, key,
+        await call.run(idempotency.finish, call.store, call.hat.hat_id, key,
                        response.status_code, bytes(response.body))
     else:
-        await call.run(call.store.release_idempotency_key, call.hat.hat_id, key)
+        await call.run(idempotency.release, call.store, call.hat.hat_id, key)
     return response
 
 
@@ -183,7 +184,7 @@ def _hat_and_keys(directory: HatDirectory,
     found = directory.resolve(request.headers.get("host", ""))
     if found is None:
         raise NotFound("HAT unavailable")
-    return found.store, found.hat, found.store.keys.all(found.hat.hat_id)
+    return found.store, found.hat, hat_keys(found.store, found.hat.hat_id)
 
 
 async def read_body(request: Request, settings: Settings) -> bytes:
@@ -216,12 +217,8 @@ def authenticate(call: Call) -> Caller:
     token = request_token(call.request)
     if not token:
         raise NotAuthenticated()
-    claims = tokens.verify(token, call.keys, call.state.lifetimes)
-    user = call.store.users.by_id(call.hat.hat_id, str(claims["sub"]))
-    if user is None or not user.enabled:
-        raise NotAuthenticated()
-    if tokens.created_at(claims, call.state.lifetimes) < user.password_changed_at:
-        raise NotAuthenticated()  # issued before the last password change
+    user, claims = users.authenticate(call.store, call.hat.hat_id, call.keys, token,
+                                      call.state.lifetimes)
     return Caller(user, claims, principal_for(call, user, claims))
 
 

@@ -54,7 +54,7 @@ def test_login_answers_token_and_user_id(client: TestClient, store: Store) -> No
     assert claims["exp"] - claims["iat"] == 30 * 86400
     assert len(claims["jti"]) == 256
     assert jwt.get_unverified_header(body["accessToken"])["alg"] == "RS256"
-    hat = store.list_hats()[0]
+    hat = store.hats.all()[0]
     assert store.users.by_name(hat.hat_id, OWNER).user_id == body["userId"]  # type: ignore[union-attr]
 
 
@@ -157,7 +157,7 @@ def hs256(claims: dict[str, Any], kid: str, secret: bytes) -> str:
 
 def bad_tokens(store: Store, owner_token: str) -> dict[str, str]:
     """Tokens that must all be refused, each for its own reason."""
-    hat = store.list_hats()[0]
+    hat = store.hats.all()[0]
     keys = store.keys.all(hat.hat_id)
     claims = claims_of(owner_token)
     now = int(time.time())

@@ -101,10 +101,10 @@ def test_removing_a_hat_leaves_the_others_intact(owner: TestClient, other: TestC
     owner.post(f"{API}/data-batch", json=BATCH)
     other.post(f"{API}/data-batch", json=BATCH)
     other.post(f"{API}/combinator/notes", json=[{"endpoint": "rumpel/notable"}])
-    gone = store.hat_by_domain(OTHER)
+    gone = store.hats.by_domain(OTHER)
     assert gone is not None
     assert HatDirectory(store, settings.database).remove(OTHER)
-    assert store.hat_by_domain(OTHER) is None
+    assert store.hats.by_domain(OTHER) is None
     assert store.keys.all(gone.hat_id) == []
     assert store.read_records(gone.hat_id, RecordQuery("rumpel/notable")) == []
     assert store.combinator(gone.hat_id, "notes") is None
@@ -112,4 +112,4 @@ def test_removing_a_hat_leaves_the_others_intact(owner: TestClient, other: TestC
     assert other.get(f"{API}/data/rumpel/notable").status_code == 401
     assert len(owner.get(f"{API}/data/rumpel/nudge").json()) == 1
     assert owner.get(f"{API}/data/sources").json() == {"rumpel": ["notable", "nudge"]}
-    assert [h.domain for h in store.list_hats()] == [DOMAIN]
+    assert [h.domain for h in store.hats.all()] == [DOMAIN]

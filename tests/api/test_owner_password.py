@@ -18,7 +18,7 @@ STRONG = "some-passwords-are-better-than-others"
 
 
 def test_data_debit_user_may_not_change_the_password(client: TestClient, store: Store) -> None:
-    hat = store.list_hats()[0]
+    hat = store.hats.all()[0]
     with store.write() as tx:
         tx.users.add(users.new_user(hat.hat_id, "dataDebitUser", PASSWORD, ("datadebit",)))
     token = login(client, "dataDebitUser", PASSWORD)

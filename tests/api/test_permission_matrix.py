@@ -278,11 +278,11 @@ def tokens_for(world: World, grant: str) -> dict[str, str | None]:
     if grant in world.callers:
         return world.callers[grant]
     store = world.store
-    hat = store.list_hats()[0]
+    hat = store.hats.all()[0]
     keys = store.keys.all(hat.hat_id)
     claims = jwt.decode(world.owner_token, options={"verify_signature": False})
     now = int(time.time())
-    if store.hat_by_domain(OTHER_DOMAIN) is None:
+    if store.hats.by_domain(OTHER_DOMAIN) is None:
         hats.create_hat(store, OTHER_DOMAIN, "someone", "another-password-1")
         with TestClient(world.client.app, base_url=f"http://{OTHER_DOMAIN}") as other:
             world.other_hat_token = login(other, "someone", "another-password-1")

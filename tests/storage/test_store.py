@@ -29,7 +29,7 @@ from openhat.storage.rows import (
     RecordQuery,
     RecordsMissing,
 )
-from openhat.storage.sqlite.sql import HAT_TABLES
+from openhat.storage.sql.hats import HAT_TABLES
 from openhat.storage.sqlite.store import SqliteStore
 
 NOW = 1_700_000_000_000
@@ -62,17 +62,19 @@ def test_migrate_twice_applies_nothing_more(store: Store) -> None:
 def test_hats_are_created_found_listed_renamed_and_deleted(store: Store) -> None:
     a = hats.create_hat(store, "a.example.test", "owner", "pw-a").hat
     b = hats.create_hat(store, "b.example.test", "owner", "pw-b").hat
-    assert store.hat_by_domain("a.example.test") == a
-    assert [h.domain for h in store.list_hats()] == ["a.example.test", "b.example.test"]
+    assert store.hats.by_domain("a.example.test") == a
+    assert [h.domain for h in store.hats.all()] == ["a.example.test", "b.example.test"]
     with pytest.raises(HatExists):
         hats.create_hat(store, "a.example.test", "other", "pw")
-    with pytest.raises(HatExists):
-        store.rename_hat(b.hat_id, "a.example.test")
-    store.rename_hat(b.hat_id, "c.example.test")
-    assert store.hat_by_domain("b.example.test") is None
+    with pytest.raises(HatExists), store.write() as tx:
+        tx.hats.rename(b.hat_id, "a.example.test")
+    with store.write() as tx:
+        tx.hats.rename(b.hat_id, "c.example.test")
+    assert store.hats.by_domain("b.example.test") is None
     put(store, a.hat_id, {"x": 1})
-    store.delete_hat(a.hat_id)
-    assert [h.domain for h in store.list_hats()] == ["c.example.test"]
+    with store.write() as tx:
+        tx.hats.delete(a.hat_id)
+    assert [h.domain for h in store.hats.all()] == ["c.example.test"]
     assert store.keys.all(a.hat_id) == []
     assert page(store, a.hat_id) == []
 
@@ -280,8 +282,8 @@ def test_hats_never_see_each_others_rows(store: Store) -> None:
 
 
 def test_every_table_with_hat_rows_is_known_to_delete_and_move(store: Store) -> None:
-    """delete_hat and `hats move` walk HAT_TABLES: a new table holding HAT rows must be
-    listed there, or deleting and moving a HAT would leave its rows behind."""
+    """Deleting a HAT (tx.hats.delete) and `hats move` walk HAT_TABLES: a new table holding
+    HAT rows must be listed there, or deleting and moving a HAT would leave its rows behind."""
     if isinstance(store, SqliteStore):
         conn = store._reader()
         tables = {name for (name,) in conn.execute(
@@ -297,18 +299,21 @@ def test_every_table_with_hat_rows_is_known_to_delete_and_move(store: Store) -> 
 
 
 def test_directory_entries(store: Store) -> None:
-    assert store.directory_entries() == []
+    assert store.directory.entries() == []
     b = DirectoryEntry("b.example.test", "hat-b", "postgresql://x@db2/b")
     a = DirectoryEntry("a.example.test", "hat-a", "postgresql://x@db2/b")
-    store.set_directory_entry(b)
-    store.set_directory_entry(a)
-    assert store.directory_entries() == [a, b]
+    with store.write() as tx:
+        tx.directory.set(b)
+        tx.directory.set(a)
+    assert store.directory.entries() == [a, b]
     moved = DirectoryEntry("a.example.test", "hat-a", "postgresql://x@db3/c")
-    store.set_directory_entry(moved)
-    assert store.directory_entry("a.example.test") == moved
-    store.remove_directory_entry("a.example.test")
-    assert store.directory_entries() == [b]
-    assert store.directory_entry("a.example.test") is None
+    with store.write() as tx:
+        tx.directory.set(moved)
+    assert store.directory.entry("a.example.test") == moved
+    with store.write() as tx:
+        tx.directory.remove("a.example.test")
+    assert store.directory.entries() == [b]
+    assert store.directory.entry("a.example.test") is None
 
 
 def test_writes_for_a_hat_not_in_the_database(store: Store) -> None:

@@ -45,7 +45,8 @@ def test_applications_belong_to_one_hat(store: Store, hat_id: str) -> None:
     assert store.application(other, "app") is None
     assert store.registered_applications(other) == []
     assert store.delete_application(other, "app") is False
-    store.delete_hat(hat_id)
+    with store.write() as tx:
+        tx.hats.delete(hat_id)
     assert store.registered_applications(hat_id) == []
 
 

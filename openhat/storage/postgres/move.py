@@ -22,7 +22,7 @@ from psycopg import sql
 
 from openhat.storage.postgres.store import Connection, PostgresStore
 from openhat.storage.rows import HatExists, HatUnavailable, StorageError
-from openhat.storage.sqlite.sql import HAT_TABLES
+from openhat.storage.sql.hats import HAT_TABLES
 
 log = logging.getLogger("openhat.storage")
 
@@ -63,7 +63,8 @@ def move_hat(source: PostgresStore, target: PostgresStore, hat_id: str,
                 switch()
             except BaseException:
                 log.exception("switching the directory failed; removing the copy")
-                target.delete_hat(hat_id)
+                with target.write() as undo:
+                    undo.hats.delete(hat_id)
                 raise
             for table in HAT_TABLES:
                 src.execute(sql.SQL("DELETE FROM {} WHERE hat_id = %s")

@@ -14,37 +14,27 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
-import orjson
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
-from openhat.clock import now_s
-from openhat.storage import redact_url
+from openhat.storage import migrations, redact_url
 from openhat.storage.base import Store, Tx
-from openhat.storage.migrations import migrations
 from openhat.storage.postgres import sql as postgres_sql
 from openhat.storage.postgres.apps import PostgresApplications
 from openhat.storage.postgres.queries import PostgresQueries
 from openhat.storage.rows import (
-    DirectoryEntry,
     DuplicateRecord,
-    Hat,
-    HatExists,
     HatUnavailable,
-    IdempotentResponse,
     NewElement,
     NewRecord,
     RecordQuery,
     RecordsMissing,
-    SigningKey,
     StorageError,
     StoredRecord,
-    User,
 )
 from openhat.storage.sql.dialect import Dialect
 from openhat.storage.sql.runner import Sql
-from openhat.storage.sqlite.sql import HAT_TABLES
 
 log = logging.getLogger("openhat.storage")
 
@@ -62,7 +52,8 @@ _RECORD_COLUMNS = "hat_id, record_id, endpoint, data, hash, created_at, updated_
 POSTGRES = Dialect(
     name="postgres", pyformat=True, unique_violations=(pg_errors.UniqueViolation,),
     has_role="roles::jsonb ? :role", byte_order=' COLLATE "C"', for_update=" FOR UPDATE",
-    named_lock="SELECT pg_advisory_xact_lock(hashtext(:lock))")
+    named_lock="SELECT pg_advisory_xact_lock(hashtext(:lock))",
+    lock_table="LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
 
 
 class PostgresStore(PostgresApplications, PostgresQueries, Store):
@@ -110,126 +101,22 @@ class PostgresStore(PostgresApplications, PostgresQueries, Store):
             yield Tx(hat_id, Sql(POSTGRES, lambda: nullcontext(conn)))
 
     # --- lifecycle ---------------------------------------------------------------------
-    def migrate(self) -> list[str]:
-        """Apply pending migrations, each in one transaction with its bookkeeping row. An
-        advisory lock (per schema) lets two processes start at once: the second waits, then
-        finds nothing left to do."""
-        applied: list[str] = []
+    @contextmanager
+    def _migrating(self) -> Iterator[migrations.Migrating]:
+        # An advisory lock per schema: a process starting on the same database waits here,
+        # then finds every migration applied (the reads come after the lock).
         with self._read() as conn:
             conn.execute("SELECT pg_advisory_lock(hashtext('openhat.migrate.' ||"
                          " current_schema()))")
             try:
-                conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER"
-                             " PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)")
-                done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
-                for migration in migrations(self.dialect.name):
-                    if migration.version in done:
-                        continue
-                    with conn.transaction():
-                        conn.execute(migration.sql.encode())
-                        conn.execute("INSERT INTO schema_migrations VALUES (%s, %s, %s)",
-                                     (migration.version, migration.name, now_s()))
-                    applied.append(f"{migration.version:03d}_{migration.name}")
+                conn.execute(migrations.BOOKKEEPING)
+                yield _Migrating(conn)
             finally:
                 conn.execute("SELECT pg_advisory_unlock(hashtext('openhat.migrate.' ||"
                              " current_schema()))")
-        return applied
 
     def close(self) -> None:
         self._pool.close()
-
-    # --- HATs, keys, users -------------------------------------------------------------
-    def create_hat(self, hat: Hat, owner: User, key: SigningKey) -> None:
-        with self._write() as conn:
-            _lock_domains(conn)
-            if _domain_taken(conn, hat.domain) or conn.execute(
-                    "SELECT 1 FROM hats WHERE hat_id = %s", (hat.hat_id,)).fetchone():
-                raise HatExists(hat.domain)
-            conn.execute("INSERT INTO hats VALUES (%s, %s, %s)",
-                         (hat.hat_id, hat.domain, hat.created_at))
-            _insert_user(conn, owner)
-            _insert_key(conn, key)
-
-    def hat_by_domain(self, domain: str) -> Hat | None:
-        with self._read() as conn:
-            row = conn.execute("SELECT hat_id, domain, created_at FROM hats WHERE domain = %s",
-                               (domain,)).fetchone()
-        return Hat(*row) if row else None
-
-    def list_hats(self) -> list[Hat]:
-        with self._read() as conn:
-            rows = conn.execute("SELECT hat_id, domain, created_at FROM hats"
-                                " ORDER BY domain COLLATE \"C\"").fetchall()
-        return [Hat(*row) for row in rows]
-
-    def rename_hat(self, hat_id: str, domain: str) -> None:
-        with self._write() as conn:
-            _lock_domains(conn)
-            taken = conn.execute("SELECT 1 FROM hats WHERE domain = %s AND hat_id <> %s",
-                                 (domain, hat_id)).fetchone()
-            if taken:
-                raise HatExists(domain)
-            conn.execute("UPDATE hats SET domain = %s WHERE hat_id = %s", (domain, hat_id))
-
-    def delete_hat(self, hat_id: str) -> None:
-        with self._write() as conn:
-            for table in HAT_TABLES:
-                conn.execute(f"DELETE FROM {table} WHERE hat_id = %s", (hat_id,))
-
-    def directory_entries(self) -> list[DirectoryEntry]:
-        with self._read() as conn:
-            rows = conn.execute("SELECT domain, hat_id, database_url FROM hat_directory"
-                                " ORDER BY domain COLLATE \"C\"").fetchall()
-        return [DirectoryEntry(*row) for row in rows]
-
-    def directory_entry(self, domain: str) -> DirectoryEntry | None:
-        with self._read() as conn:
-            row = conn.execute("SELECT domain, hat_id, database_url FROM hat_directory"
-                               " WHERE domain = %s", (domain,)).fetchone()
-        return DirectoryEntry(*row) if row else None
-
-    def set_directory_entry(self, entry: DirectoryEntry) -> None:
-        with self._write() as conn:
-            conn.execute("LOCK TABLE hat_directory IN SHARE ROW EXCLUSIVE MODE")
-            conn.execute("DELETE FROM hat_directory WHERE domain = %s OR hat_id = %s",
-                         (entry.domain, entry.hat_id))
-            conn.execute("INSERT INTO hat_directory VALUES (%s, %s, %s, %s)",
-                         (entry.hat_id, entry.domain, entry.database_url, now_s()))
-
-    def remove_directory_entry(self, domain: str) -> None:
-        with self._write() as conn:
-            conn.execute("DELETE FROM hat_directory WHERE domain = %s", (domain,))
-
-    # --- idempotency keys --------------------------------------------------------------
-    def claim_idempotency_key(self, hat_id: str, key: str, fingerprint: bytes, now: int,
-                              expire_before: int) -> IdempotentResponse | None:
-        with self._write(hat_id) as conn:
-            conn.execute("DELETE FROM idempotency_keys WHERE hat_id = %s AND key = %s AND"
-                         " created_at < %s", (hat_id, key, expire_before))
-            # ON CONFLICT: of two claims racing for one key exactly one inserts; the other
-            # waits for it and then reads its row.
-            claimed = conn.execute(
-                "INSERT INTO idempotency_keys (hat_id, key, fingerprint, created_at)"
-                " VALUES (%s, %s, %s, %s) ON CONFLICT (hat_id, key) DO NOTHING RETURNING 1",
-                (hat_id, key, fingerprint, now)).fetchone()
-            if claimed is not None:
-                return None
-            row = conn.execute("SELECT fingerprint, status, body FROM idempotency_keys"
-                               " WHERE hat_id = %s AND key = %s", (hat_id, key)).fetchone()
-        if row is None:  # released between our insert attempt and the read: claim again
-            return self.claim_idempotency_key(hat_id, key, fingerprint, now, expire_before)
-        return IdempotentResponse(bytes(row[0]), row[1],
-                                  None if row[2] is None else bytes(row[2]))
-
-    def finish_idempotency_key(self, hat_id: str, key: str, status: int, body: bytes) -> None:
-        with self._write(hat_id) as conn:
-            conn.execute("UPDATE idempotency_keys SET status = %s, body = %s WHERE hat_id = %s"
-                         " AND key = %s", (status, body, hat_id, key))
-
-    def release_idempotency_key(self, hat_id: str, key: str) -> None:
-        with self._write(hat_id) as conn:
-            conn.execute("DELETE FROM idempotency_keys WHERE hat_id = %s AND key = %s",
-                         (hat_id, key))
 
     # --- records -----------------------------------------------------------------------
     def insert_elements(self, hat_id: str, elements: Sequence[NewElement], now: int,
@@ -377,28 +264,18 @@ def _lock_hat(conn: Connection, hat_id: str) -> None:
         raise HatUnavailable(hat_id)
 
 
-def _lock_domains(conn: Connection) -> None:
-    """Serialise changes to HAT domains. Domains are unique without a UNIQUE constraint,
-    which could not lead with hat_id (see migrations/postgres/001_core.sql); reads are not
-    blocked by this lock mode."""
-    conn.execute("LOCK TABLE hats IN SHARE ROW EXCLUSIVE MODE")
+class _Migrating(migrations.Migrating):
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
 
+    def applied(self) -> set[int]:
+        return {row[0] for row in self._conn.execute("SELECT version FROM schema_migrations")}
 
-def _domain_taken(conn: Connection, domain: str) -> bool:
-    return conn.execute("SELECT 1 FROM hats WHERE domain = %s", (domain,)).fetchone() is not None
-
-
-def _insert_user(conn: Connection, user: User) -> None:
-    conn.execute("INSERT INTO users VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                 (user.hat_id, user.user_id, user.username, user.password_hash,
-                  orjson.dumps(list(user.roles)).decode(), user.enabled,
-                  user.password_changed_at))
-
-
-def _insert_key(conn: Connection, key: SigningKey) -> None:
-    conn.execute("INSERT INTO signing_keys VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                 (key.hat_id, key.kid, key.private_pem, key.public_pem, key.created_at,
-                  key.retired_at, key.revoked))
+    def apply(self, migration: migrations.Migration, applied_at_s: int) -> None:
+        with self._conn.transaction():
+            self._conn.execute(migration.sql.encode())
+            self._conn.execute(POSTGRES.text(migrations.RECORD),
+                               migrations.record(migration, applied_at_s))
 
 
 def _row_count(element: NewElement) -> int:

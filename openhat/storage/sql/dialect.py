@@ -3,8 +3,9 @@
 The plain tables (hats, users, keys, directory, applications, debits, bundles, combinators,
 idempotency keys) are read and written by SQL written once, in SQLite's named-parameter
 style (`:name`). A Dialect turns that text into its engine's form once per statement, and
-names the few expressions that differ: how a JSON array of roles is searched, and which
-exceptions mean a unique key was violated.
+names the few expressions that differ: how a JSON array of roles is searched, which
+exceptions mean a unique key was violated, and how writers are serialised where a key is not
+a UNIQUE constraint.
 """
 
 from __future__ import annotations
@@ -46,6 +47,11 @@ class Dialect:
     # A statement taking a transaction-scoped lock named by the parameter `:lock`, or None
     # where the write transaction already serialises all writers (SQLite).
     named_lock: str | None
+    # A statement serialising the writers of table `{table}` until the transaction ends
+    # (reads go on), for a key the table cannot hold unique itself (PostgreSQL's HAT domains,
+    # see migrations/postgres/001_core.sql); None where the write transaction already
+    # serialises all writers (SQLite).
+    lock_table: str | None
     _texts: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def text(self, sql: str) -> str:
@@ -56,3 +62,7 @@ class Dialect:
         if found is None:
             found = self._texts[sql] = to_pyformat(sql)
         return found
+
+    def lock(self, table: str) -> str | None:
+        """The statement that serialises `table`'s writers (see `lock_table`), or None."""
+        return None if self.lock_table is None else self.lock_table.format(table=table)

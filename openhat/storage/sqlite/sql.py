@@ -14,13 +14,6 @@ from openhat.storage.rows import FieldFilter, RecordQuery
 
 T = TypeVar("T")
 
-# Tables holding rows of a HAT, children first (deleting a HAT walks them in this order).
-HAT_TABLES: tuple[str, ...] = (
-    "data_debit_permissions", "data_debits", "bundles", "combinators",  # queries (030)
-    "applications",  # applications (020)
-    "idempotency_keys", "record_links", "records", "users", "signing_keys", "hats",
-)
-
 _MAX_PARAMS = 900  # stay under SQLite's bound-parameter limit
 
 

@@ -19,24 +19,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
-import orjson
-
-from openhat.clock import now_s
+from openhat.storage import migrations
 from openhat.storage.base import Store, Tx
-from openhat.storage.migrations import migrations
 from openhat.storage.rows import (
-    DirectoryEntry,
     DuplicateRecord,
-    Hat,
-    HatExists,
-    IdempotentResponse,
     NewElement,
     NewRecord,
     RecordQuery,
     RecordsMissing,
-    SigningKey,
     StoredRecord,
-    User,
 )
 from openhat.storage.sql.dialect import Dialect
 from openhat.storage.sql.runner import Sql
@@ -62,7 +53,7 @@ PRAGMAS = (
 SQLITE = Dialect(
     name="sqlite", pyformat=False, unique_violations=(sqlite3.IntegrityError,),
     has_role="EXISTS (SELECT 1 FROM json_each(roles) WHERE value = :role)",
-    byte_order="", for_update="", named_lock=None)
+    byte_order="", for_update="", named_lock=None, lock_table=None)
 
 
 class SqliteStore(SqliteApplications, SqliteQueries, Store):
@@ -138,28 +129,13 @@ class SqliteStore(SqliteApplications, SqliteQueries, Store):
             yield Tx(hat_id, Sql(SQLITE, lambda: nullcontext(conn)))
 
     # --- lifecycle ---------------------------------------------------------------------
-    def migrate(self) -> list[str]:
-        applied: list[str] = []
-        with self._write_lock:
-            conn = self._writer
-            conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY"
-                         " KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)")
-            done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
-            for migration in migrations(self.dialect.name):
-                if migration.version in done:
-                    continue
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    for statement in sqlite_sql.split_script(migration.sql):
-                        conn.execute(statement)
-                    conn.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
-                                 (migration.version, migration.name, now_s()))
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
-                applied.append(f"{migration.version:03d}_{migration.name}")
-        return applied
+    @contextmanager
+    def _migrating(self) -> Iterator[migrations.Migrating]:
+        # The writers' flock: a process starting on the same file waits here, then finds
+        # every migration applied (the reads below come after the lock).
+        with self._exclusive():
+            self._writer.execute(migrations.BOOKKEEPING)
+            yield _Migrating(self._writer)
 
     def close(self) -> None:
         if self._checkpointer is not None:
@@ -171,85 +147,6 @@ class SqliteStore(SqliteApplications, SqliteQueries, Store):
         self._writer.close()
         if self._lock_file is not None:
             self._lock_file.close()
-
-    # --- HATs, keys, users -------------------------------------------------------------
-    def create_hat(self, hat: Hat, owner: User, key: SigningKey) -> None:
-        try:
-            with self._write() as conn:
-                conn.execute("INSERT INTO hats VALUES (?, ?, ?)",
-                             (hat.hat_id, hat.domain, hat.created_at))
-                _insert_user(conn, owner)
-                _insert_key(conn, key)
-        except sqlite3.IntegrityError as exc:
-            raise HatExists(hat.domain) from exc
-
-    def hat_by_domain(self, domain: str) -> Hat | None:
-        row = self._reader().execute(
-            "SELECT hat_id, domain, created_at FROM hats WHERE domain = ?", (domain,)
-        ).fetchone()
-        return Hat(*row) if row else None
-
-    def list_hats(self) -> list[Hat]:
-        rows = self._reader().execute(
-            "SELECT hat_id, domain, created_at FROM hats ORDER BY domain").fetchall()
-        return [Hat(*row) for row in rows]
-
-    def rename_hat(self, hat_id: str, domain: str) -> None:
-        try:
-            with self._write() as conn:
-                conn.execute("UPDATE hats SET domain = ? WHERE hat_id = ?", (domain, hat_id))
-        except sqlite3.IntegrityError as exc:
-            raise HatExists(domain) from exc
-
-    def delete_hat(self, hat_id: str) -> None:
-        with self._write() as conn:
-            for table in sqlite_sql.HAT_TABLES:
-                conn.execute(f"DELETE FROM {table} WHERE hat_id = ?", (hat_id,))
-
-    def directory_entries(self) -> list[DirectoryEntry]:
-        rows = self._reader().execute("SELECT domain, hat_id, database_url FROM hat_directory"
-                                      " ORDER BY domain").fetchall()
-        return [DirectoryEntry(*row) for row in rows]
-
-    def directory_entry(self, domain: str) -> DirectoryEntry | None:
-        row = self._reader().execute("SELECT domain, hat_id, database_url FROM hat_directory"
-                                     " WHERE domain = ?", (domain,)).fetchone()
-        return DirectoryEntry(*row) if row else None
-
-    def set_directory_entry(self, entry: DirectoryEntry) -> None:
-        with self._write() as conn:
-            conn.execute("DELETE FROM hat_directory WHERE domain = ? OR hat_id = ?",
-                         (entry.domain, entry.hat_id))
-            conn.execute("INSERT INTO hat_directory VALUES (?, ?, ?, ?)",
-                         (entry.hat_id, entry.domain, entry.database_url, now_s()))
-
-    def remove_directory_entry(self, domain: str) -> None:
-        with self._write() as conn:
-            conn.execute("DELETE FROM hat_directory WHERE domain = ?", (domain,))
-
-    # --- idempotency keys --------------------------------------------------------------
-    def claim_idempotency_key(self, hat_id: str, key: str, fingerprint: bytes, now: int,
-                              expire_before: int) -> IdempotentResponse | None:
-        with self._write() as conn:
-            conn.execute("DELETE FROM idempotency_keys WHERE hat_id = ? AND key = ? AND"
-                         " created_at < ?", (hat_id, key, expire_before))
-            row = conn.execute("SELECT fingerprint, status, body FROM idempotency_keys"
-                               " WHERE hat_id = ? AND key = ?", (hat_id, key)).fetchone()
-            if row is not None:
-                return IdempotentResponse(row[0], row[1], row[2])
-            conn.execute("INSERT INTO idempotency_keys (hat_id, key, fingerprint, created_at)"
-                         " VALUES (?, ?, ?, ?)", (hat_id, key, fingerprint, now))
-            return None
-
-    def finish_idempotency_key(self, hat_id: str, key: str, status: int, body: bytes) -> None:
-        with self._write() as conn:
-            conn.execute("UPDATE idempotency_keys SET status = ?, body = ? WHERE hat_id = ?"
-                         " AND key = ?", (status, body, hat_id, key))
-
-    def release_idempotency_key(self, hat_id: str, key: str) -> None:
-        with self._write() as conn:
-            conn.execute("DELETE FROM idempotency_keys WHERE hat_id = ? AND key = ?",
-                         (hat_id, key))
 
     # --- records -----------------------------------------------------------------------
     def insert_elements(self, hat_id: str, elements: Sequence[NewElement], now: int,
@@ -356,17 +253,24 @@ class SqliteStore(SqliteApplications, SqliteQueries, Store):
         return sorted(found)
 
 
-def _insert_user(conn: sqlite3.Connection, user: User) -> None:
-    conn.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?)",
-                 (user.hat_id, user.user_id, user.username, user.password_hash,
-                  orjson.dumps(list(user.roles)).decode(), int(user.enabled),
-                  user.password_changed_at))
+class _Migrating(migrations.Migrating):
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
 
+    def applied(self) -> set[int]:
+        return {row[0] for row in self._conn.execute("SELECT version FROM schema_migrations")}
 
-def _insert_key(conn: sqlite3.Connection, key: SigningKey) -> None:
-    conn.execute("INSERT INTO signing_keys VALUES (?, ?, ?, ?, ?, ?, ?)",
-                 (key.hat_id, key.kid, key.private_pem, key.public_pem, key.created_at,
-                  key.retired_at, int(key.revoked)))
+    def apply(self, migration: migrations.Migration, applied_at_s: int) -> None:
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in sqlite_sql.split_script(migration.sql):
+                conn.execute(statement)
+            conn.execute(migrations.RECORD, migrations.record(migration, applied_at_s))
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
 
 def _delete_doomed(conn: sqlite3.Connection, hat_id: str) -> int:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from starlette.responses import Response
 
 from openhat.errors import RateExceeded
 from openhat.identity import passwords
 from openhat.web.context import TOKEN_FIELD, Call
-from openhat.web.endpoints.auth import owner_token
 from openhat.web.responses import message
 
 
@@ -22,8 +19,8 @@ async def change_password(call: Call) -> Response:
     if not call.state.password_buckets.take(f"{user.hat_id}/{call.caller.claims['jti']}"):
         raise RateExceeded("Too many password change attempts with this token",
                            details=["Request to /control/v2/auth/password"])
-    changed_at = await call.run(passwords.change, call.store, user, call.body)
+    token = await call.run(passwords.change, call.store, call.hat, call.keys, user, call.body,
+                           call.state.lifetimes)
     response = message("Password changed")
-    response.headers[TOKEN_FIELD] = await call.run(
-        owner_token, call, replace(user, password_changed_at=changed_at))
+    response.headers[TOKEN_FIELD] = token
     return response
