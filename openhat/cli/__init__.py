@@ -9,11 +9,10 @@ from typing import Any
 import click
 
 from openhat.cli.admin import COMMANDS
-from openhat.config import SETTINGS, Settings
+from openhat.cli.deployment import deployment, load_settings, open_migrated
+from openhat.config import SETTINGS
 from openhat.hats import service as hats
-from openhat.hats.directory import HatDirectory
-from openhat.storage import open_store, redact_url
-from openhat.storage.base import Store
+from openhat.storage import redact_url
 from openhat.storage.rows import HatExists, HatUnavailable, StorageError
 
 
@@ -40,24 +39,6 @@ def setting_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                           help=f"{setting.help} [env {setting.env}; default"
                                f" {setting.default!r}]")(fn)
     return fn
-
-
-def load_settings(options: dict[str, Any]) -> Settings:
-    try:
-        return Settings.load(options)
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from exc
-
-
-def open_migrated(database: str) -> Store:
-    try:
-        store = open_store(database)
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from exc
-    except StorageError as exc:
-        raise click.ClickException(str(exc)) from exc
-    store.migrate()
-    return store
 
 
 @main.command()
@@ -107,16 +88,6 @@ def hats_group() -> None:
     """Add, list, remove and move the HATs of a deployment (chosen by the request's Host)."""
 
 
-def open_directory(database: str | None) -> HatDirectory:
-    settings = load_settings({"database": database})
-    return HatDirectory(open_migrated(settings.database), settings.database)
-
-
-def close_directory(directory: HatDirectory) -> None:
-    directory.close()
-    directory.home.close()
-
-
 @hats_group.command("add")
 @click.argument("domain")
 @click.option("--owner", required=True, help="The owner's username.")
@@ -128,15 +99,13 @@ def close_directory(directory: HatDirectory) -> None:
 def hats_add(domain: str, owner: str, password: str | None, at_url: str | None,
              database: str | None) -> None:
     """Create a HAT for DOMAIN (the Host its clients use) with its owner and key pair."""
-    directory = open_directory(database)
-    try:
-        created = directory.add(domain, owner, password, at_url)
-    except HatExists as exc:
-        raise click.ClickException(f"a HAT {exc} exists already") from exc
-    except (ValueError, StorageError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        close_directory(directory)
+    with deployment(database) as directory:
+        try:
+            created = directory.add(domain, owner, password, at_url)
+        except HatExists as exc:
+            raise click.ClickException(f"a HAT {exc} exists already") from exc
+        except (ValueError, StorageError) as exc:
+            raise click.ClickException(str(exc)) from exc
     click.echo(f"Created HAT {created.hat.domain} with owner '{owner}'.")
     if created.generated_password:
         click.echo(f"Generated owner password (shown once): {created.generated_password}")
@@ -146,13 +115,10 @@ def hats_add(domain: str, owner: str, password: str | None, at_url: str | None,
 @DATABASE_OPTION
 def hats_list(database: str | None) -> None:
     """List the HATs: domain, id, and the database each lives in."""
-    directory = open_directory(database)
-    try:
+    with deployment(database) as directory:
         for found in directory.all_hats():
             where = "home" if found.database_url is None else redact_url(found.database_url)
             click.echo(f"{found.hat.domain}\t{found.hat.hat_id}\t{where}")
-    finally:
-        close_directory(directory)
 
 
 @hats_group.command("remove")
@@ -161,16 +127,13 @@ def hats_list(database: str | None) -> None:
 @DATABASE_OPTION
 def hats_remove(domain: str, yes: bool, database: str | None) -> None:
     """Delete a HAT and ALL its data (records, users, keys, bundles, ...)."""
-    directory = open_directory(database)
-    try:
+    with deployment(database) as directory:
         if directory.locate(domain) is None:
             raise click.ClickException(f"no HAT {hats.normalise_domain(domain)}")
         if not yes:
             click.confirm(f"Delete HAT {hats.normalise_domain(domain)} and all its data?",
                           abort=True)
         directory.remove(domain)
-    finally:
-        close_directory(directory)
     click.echo(f"Removed HAT {hats.normalise_domain(domain)}.")
 
 
@@ -182,17 +145,15 @@ def hats_remove(domain: str, yes: bool, database: str | None) -> None:
 def hats_move(domain: str, to_url: str, database: str | None) -> None:
     """Move a HAT to another PostgreSQL database: copy its rows, verify the counts, switch
     the directory, delete the old rows. Its writes wait while it is copied; reads go on."""
-    directory = open_directory(database)
-    try:
-        counts = directory.move(domain, to_url)
-    except LookupError as exc:
-        raise click.ClickException(str(exc)) from exc
-    except HatExists as exc:
-        raise click.ClickException(f"the target database has a HAT {exc} already") from exc
-    except (ValueError, HatUnavailable, StorageError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        close_directory(directory)
+    with deployment(database) as directory:
+        try:
+            counts = directory.move(domain, to_url)
+        except LookupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except HatExists as exc:
+            raise click.ClickException(f"the target database has a HAT {exc} already") from exc
+        except (ValueError, HatUnavailable, StorageError) as exc:
+            raise click.ClickException(str(exc)) from exc
     rows = ", ".join(f"{table} {count}" for table, count in counts.items() if count)
     click.echo(f"Moved HAT {hats.normalise_domain(domain)} ({rows}).")
 

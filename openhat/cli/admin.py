@@ -7,8 +7,7 @@ Each works on the database of `--database` (or OPENHAT_DATABASE) and on the HAT 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +15,9 @@ import click
 import orjson
 
 from openhat.applications import service as applications
-from openhat.config import Settings
+from openhat.cli.deployment import one_hat
 from openhat.errors import HatError
-from openhat.hats.directory import HatDirectory, LocatedHat
 from openhat.identity import keys, passwords, users
-from openhat.storage import open_store
-from openhat.storage.base import Store
-from openhat.storage.rows import Hat
 
 
 def hat_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -30,40 +25,6 @@ def hat_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                       help="The HAT to act on (needed when the database holds several).")(fn)
     return click.option("--database", default=None,
                         help="Database URL [env OPENHAT_DATABASE].")(fn)
-
-
-@contextmanager
-def hat_store(database: str | None, domain: str | None) -> Iterator[tuple[Store, Hat]]:
-    """The store holding the HAT a command acts on (the home database's, or the one the
-    HAT directory points at), and that HAT; a usage error when it is unclear."""
-    try:
-        settings = Settings.load({"database": database})
-        home = open_store(settings.database)
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from exc
-    directory = HatDirectory(home, settings.database)
-    try:
-        home.migrate()
-        found = pick_hat(directory, domain)
-        yield found.store, found.hat
-    finally:
-        directory.close()
-        home.close()
-
-
-def pick_hat(directory: HatDirectory, domain: str | None) -> LocatedHat:
-    if domain:
-        found = directory.locate(domain)
-        if found is None:
-            raise click.UsageError(f"no HAT with domain {domain!r} in this deployment")
-        return found
-    located = directory.all_hats()
-    if len(located) == 1:
-        return located[0]
-    if not located:
-        raise click.UsageError("the database holds no HAT yet (run `openhat serve` once)")
-    raise click.UsageError("the deployment holds several HATs; choose one with --domain: "
-                           + ", ".join(h.hat.domain for h in located))
 
 
 def fail_on(exc: HatError) -> click.ClickException:
@@ -90,7 +51,7 @@ def apps_add(manifest: Path, database: str | None, domain: str | None) -> None:
         body = orjson.loads(manifest.read_bytes())
     except orjson.JSONDecodeError as exc:
         raise click.ClickException(f"{manifest} is not JSON: {exc}") from exc
-    with hat_store(database, domain) as (store, hat):
+    with one_hat(database, domain) as (store, hat):
         try:
             created, status = applications.register(store, hat.hat_id, body)
         except HatError as exc:
@@ -104,7 +65,7 @@ def apps_add(manifest: Path, database: str | None, domain: str | None) -> None:
 @hat_options
 def apps_list(database: str | None, domain: str | None) -> None:
     """List the registered applications and their status."""
-    with hat_store(database, domain) as (store, hat):
+    with one_hat(database, domain) as (store, hat):
         for found in store.registered_applications(hat.hat_id):
             state = "enabled" if found.enabled else ("disabled" if found.setup_version
                                                      else "not set up")
@@ -116,7 +77,7 @@ def apps_list(database: str | None, domain: str | None) -> None:
 @hat_options
 def apps_remove(application_id: str, database: str | None, domain: str | None) -> None:
     """Forget an application; its tokens stop working."""
-    with hat_store(database, domain) as (store, hat):
+    with one_hat(database, domain) as (store, hat):
         try:
             applications.remove(store, hat.hat_id, application_id)
         except HatError as exc:
@@ -149,11 +110,10 @@ def owner_reset_password(password_stdin: bool, generate: bool, database: str | N
     advice = passwords.weakness(password)
     if advice is not None:
         raise click.ClickException(" ".join([passwords.WEAK + ".", *advice]))
-    with hat_store(database, domain) as (store, hat):
-        user = store.users.owner(hat.hat_id)
+    with one_hat(database, domain) as (store, hat):
+        user = passwords.reset_owner_password(store, hat.hat_id, password)
         if user is None:
             raise click.ClickException(f"{hat.domain} has no owner")
-        passwords.set_password(store, user, password)
     click.echo(f"Password of {user.username} on {hat.domain} changed; earlier tokens are"
                " refused.")
     if generate:
@@ -174,7 +134,7 @@ def keys_group() -> None:
 def keys_rotate(revoke: bool, database: str | None, domain: str | None) -> None:
     """Sign new tokens with a new key. Tokens signed by the older keys stay valid until they
     expire, unless --revoke is given."""
-    with hat_store(database, domain) as (store, hat):
+    with one_hat(database, domain) as (store, hat):
         rotation = keys.rotate(store, hat.hat_id, revoke)
     click.echo(f"New signing key {rotation.new.kid} for {hat.domain}.")
     if revoke:
