@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from openhat.cli import main
 from openhat.config import Settings
 from openhat.hats.directory import HatDirectory
+from openhat.identity import keys, tokens
 from openhat.records.service import new_record
 from openhat.storage import open_store
 from openhat.storage.postgres.move import MoveFailed, move_hat
@@ -165,6 +166,56 @@ def test_a_write_during_a_move_waits_then_goes_to_the_new_database(
         assert len(outcome) == 1 and isinstance(outcome[0], HatUnavailable)
         located = directory.locate(A)
         assert located is not None and located.database_url == other
+    finally:
+        directory.close()
+        source.close()
+        target.close()
+
+
+def test_a_key_rotation_during_a_move_is_not_lost(databases: tuple[str, str]) -> None:
+    """A revocation made while a move copies the HAT must end up in the target: the rotation
+    holds the HAT's row (store.write(hat_id)), so it waits for the copy and is refused once
+    the source rows are gone; asked again, it goes where the HAT is now. A rotation that did
+    not hold the row would commit in the source behind the copy and vanish with it."""
+    home, other = databases
+    source, target = PostgresStore(home), PostgresStore(other)
+    directory = HatDirectory(source, home)
+    try:
+        hat_id = hat_id_of(home, A)
+        rotated: list[keys.Rotation] = []
+        refused: list[HatUnavailable] = []
+        failed: list[Exception] = []  # without the HAT's row: a deadlock with the move
+
+        def rotate() -> None:
+            try:
+                rotated.append(keys.rotate(source, hat_id, revoke=True))
+            except HatUnavailable as exc:
+                refused.append(exc)
+            except Exception as exc:  # reported below
+                failed.append(exc)
+
+        rotator = threading.Thread(target=rotate)
+
+        def switch() -> None:
+            # The copy is done and committed in the target; the source rows still exist.
+            rotator.start()
+            rotator.join(0.5)
+            with directory.home.write() as tx:
+                tx.directory.set(DirectoryEntry(A, hat_id, other))
+
+        move_hat(source, target, hat_id, switch)
+        rotator.join(10)
+        assert not failed, failed
+        if refused:  # as a client would on the 503: ask again, where the HAT is now
+            located = directory.locate(A)
+            assert located is not None
+            rotated.append(keys.rotate(located.store, hat_id, revoke=True))
+        [rotation] = rotated
+        moved = target.keys.all(hat_id)
+        assert rotation.new.kid in {key.kid for key in moved}, "the rotation was lost"
+        assert tokens.signing_key(moved).kid == rotation.new.kid
+        assert all(key.revoked for key in moved if key.kid != rotation.new.kid)
+        assert len(refused) == 1  # it waited for the move, and was refused at its end
     finally:
         directory.close()
         source.close()
