@@ -7,6 +7,8 @@ import multiprocessing
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from openhat.storage import open_store
 from openhat.storage.migrations import migrations
 
@@ -58,5 +60,18 @@ def test_processes_migrating_a_new_sqlite_database_at_once_all_succeed(tmp_path:
             assert store.migrate() == []  # complete: nothing left to apply
             with store.write() as tx:  # and usable: every table is there
                 assert tx.users.by_name("no-hat", "nobody") is None
+        finally:
+            store.close()
+
+
+@pytest.mark.postgres
+def test_processes_migrating_a_new_postgres_schema_at_once_all_succeed() -> None:
+    from tests.conftest import postgres_schema
+
+    with postgres_schema() as url:
+        assert_applied_once("postgres", migrate_together(url))
+        store = open_store(url)
+        try:
+            assert store.migrate() == []
         finally:
             store.close()
