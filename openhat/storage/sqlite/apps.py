@@ -11,9 +11,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-import orjson
-
-from openhat.storage.rows import StoredApplication, User
+from openhat.storage.rows import StoredApplication
 
 COLUMNS = ("application_id, manifest, enabled, setup_version, added_at, updated_at,"
            " registration")
@@ -27,14 +25,6 @@ def application_row(row: Sequence[Any]) -> StoredApplication:
 def new_registration() -> str:
     """The id of a new registration (put in its tokens, so it must not be guessable)."""
     return secrets.token_hex(16)
-
-
-USER_COLUMNS = "hat_id, user_id, username, password_hash, roles, enabled, password_changed_at"
-
-
-def user_row(row: Sequence[Any]) -> User:
-    return User(row[0], row[1], row[2], row[3], tuple(orjson.loads(row[4])), bool(row[5]),
-                row[6])
 
 
 class SqliteApplications:
