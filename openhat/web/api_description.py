@@ -216,7 +216,7 @@ OPERATIONS: list[Op] = [
     Op("GET", "/publickey", "The PEM public key that verifies the HAT's tokens",
        "authentication", {"type": "string"}, auth=False, media_type="text/plain"),
     Op("POST", "/control/v2/auth/password", "Change the owner's password", "authentication",
-       MESSAGE, body=ref("PasswordChange")),
+       MESSAGE, body=ref("PasswordChange"), errors=(429,)),
     Op("GET", "/healthz", "Health", "system", ref("Health"), auth=False),
     Op("GET", f"{V26}/healthz", "Health", "system", ref("Health"), auth=False),
     Op("GET", f"{V26}/version", "Version", "system", ref("Version"), auth=False),
