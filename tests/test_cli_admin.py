@@ -71,8 +71,8 @@ def test_domain_picks_the_hat_when_there_are_several(settings: Settings, store: 
     chosen = run(settings, "apps", "add", str(path), "--domain", "SECOND.example.test")
     assert chosen.exit_code == 0, chosen.output
     second = store.hats.by_domain("second.example.test")
-    assert second is not None and store.application(second.hat_id, "notables") is not None
-    assert store.application(hat.hat.hat_id, "notables") is None
+    assert second is not None and store.applications.get(second.hat_id, "notables") is not None
+    assert store.applications.get(hat.hat.hat_id, "notables") is None
     assert run(settings, "apps", "list", "--domain", "nowhere.test").exit_code == 2
 
 

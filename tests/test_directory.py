@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 from starlette.testclient import TestClient
 
+from openhat.applications import service as applications
 from openhat.cli import main
 from openhat.config import Settings
 from openhat.hats.directory import HatDirectory
@@ -20,8 +21,9 @@ from openhat.records.service import new_record
 from openhat.storage import open_store
 from openhat.storage.postgres.move import MoveFailed, move_hat
 from openhat.storage.postgres.store import PostgresStore
-from openhat.storage.rows import DirectoryEntry, HatUnavailable, NewElement
+from openhat.storage.rows import DirectoryEntry, HatUnavailable, NewElement, StoredApplication
 from openhat.web.app import create_app
+from tests.app_fixtures import manifest
 from tests.conftest import login
 
 pytestmark = pytest.mark.postgres
@@ -216,6 +218,74 @@ def test_a_key_rotation_during_a_move_is_not_lost(databases: tuple[str, str]) ->
         assert tokens.signing_key(moved).kid == rotation.new.kid
         assert all(key.revoked for key in moved if key.kid != rotation.new.kid)
         assert len(refused) == 1  # it waited for the move, and was refused at its end
+    finally:
+        directory.close()
+        source.close()
+        target.close()
+
+
+APPLICATION_WRITES: dict[str, tuple[Callable[[PostgresStore, str, str], object],
+                                     Callable[[StoredApplication | None], bool]]] = {
+    # name: (the write, through the domain; whether the application in the target shows it)
+    "set_status": (lambda store, hat_id, user_id: applications.setup(store, hat_id, "notables",
+                                                                      user_id),
+                   lambda found: found is not None and found.enabled),
+    "save": (lambda store, hat_id, _: applications.register(
+                 store, hat_id, manifest("notables", "namespaceread:rumpel", version="1.0.1")),
+             lambda found: found is not None and '"1.0.1"' in found.manifest),
+    "delete": (lambda store, hat_id, _: applications.remove(store, hat_id, "notables"),
+               lambda found: found is None),
+}
+
+
+@pytest.mark.parametrize("change", sorted(APPLICATION_WRITES))
+def test_an_application_write_during_a_move_is_not_lost(databases: tuple[str, str],
+                                                        change: str) -> None:
+    """Issue 10: application writes took no HAT lock on PostgreSQL, so one made while a move
+    copied the HAT ran at once in the source, behind the copy, and was deleted with the
+    source's rows: lost. Now it waits for the move, then raises HatUnavailable (the HAT left
+    this database); asked again where the directory now points, it is stored there."""
+    home, other = databases
+    source, target = PostgresStore(home), PostgresStore(other)
+    directory = HatDirectory(source, home)
+    write, shows = APPLICATION_WRITES[change]
+    try:
+        hat_id = hat_id_of(home, A)
+        owner = source.users.owner(hat_id)
+        assert owner is not None
+        applications.register(source, hat_id, manifest("notables", "namespaceread:rumpel"))
+        outcome: list[object] = []
+
+        def write_during_move() -> None:
+            try:
+                write(source, hat_id, owner.user_id)
+                outcome.append("stored")
+            except HatUnavailable as exc:
+                outcome.append(exc)
+
+        writer = threading.Thread(target=write_during_move)
+        waited: list[bool] = []
+
+        def switch() -> None:
+            # The copy is done and the source HAT is locked: the write has to wait.
+            writer.start()
+            writer.join(0.5)
+            waited.append(writer.is_alive())
+            with directory.home.write() as tx:
+                tx.directory.set(DirectoryEntry(A, hat_id, other))
+
+        move_hat(source, target, hat_id, switch)
+        writer.join(10)
+        assert not writer.is_alive() and len(outcome) == 1
+        moved = target.applications.get(hat_id, "notables")
+        assert isinstance(outcome[0], HatUnavailable), (
+            f"the {change} went through during the move; the target shows it: {shows(moved)}")
+        assert waited == [True], "the write did not wait for the move"
+        assert not shows(moved)  # it did not half happen
+        located = directory.locate(A)
+        assert located is not None and located.database_url == other
+        write(target, hat_id, owner.user_id)  # asked again, where the HAT now is
+        assert shows(target.applications.get(hat_id, "notables"))
     finally:
         directory.close()
         source.close()

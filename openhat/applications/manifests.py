@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from openhat.debits import legacy as legacy_debits
-from openhat.debits import service as debits
+from openhat.debits.rules import APPLICATION_KEY_PREFIX
+from openhat.debits.wire import checked_request
 from openhat.errors import BadRequest
 from openhat.identity.permissions import Role
 from openhat.records.wire import valid_endpoint
@@ -43,7 +43,7 @@ class Manifest:
     def debit_key(self) -> str | None:
         """The data debit that setting the app up creates (the original's `app-<id>`)."""
         return (None if self.data_required is None
-                else f"{debits.APPLICATION_KEY_PREFIX}{self.application_id}")
+                else f"{APPLICATION_KEY_PREFIX}{self.application_id}")
 
 
 def version_key(version: str) -> tuple[int, int, int]:
@@ -165,7 +165,7 @@ def _dependencies(value: Any, errors: Errors) -> tuple[str, ...]:
 def _check_debit_request(value: Any, errors: Errors) -> None:
     """permissions.dataRequired is the v2 DataDebitRequest the app's data debit is made of."""
     try:
-        legacy_debits.checked_request(value)
+        checked_request(value)
     except BadRequest as exc:
         problems = exc.body["message"]
         for key, found in problems.items() if isinstance(problems, dict) else ():

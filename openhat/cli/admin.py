@@ -66,7 +66,7 @@ def apps_add(manifest: Path, database: str | None, domain: str | None) -> None:
 def apps_list(database: str | None, domain: str | None) -> None:
     """List the registered applications and their status."""
     with one_hat(database, domain) as (store, hat):
-        for found in store.registered_applications(hat.hat_id):
+        for found in store.applications.all(hat.hat_id):
             state = "enabled" if found.enabled else ("disabled" if found.setup_version
                                                      else "not set up")
             click.echo(f"{found.application_id}\t{state}")

@@ -15,6 +15,7 @@ import orjson
 
 from openhat.clock import now_ms
 from openhat.errors import BundleNotFound, CombinatorNotFound, QueryMalformed
+from openhat.events import BundleSaved, CombinatorSaved
 from openhat.queries import service as queries
 from openhat.queries.models import (
     EndpointQuery,
@@ -30,12 +31,14 @@ from openhat.wire import Json
 def register_combinator(store: Store, hat_id: str, name: str, body: Any) -> None:
     """Check and store a combinator. Raises BadRequest / QueryMalformed."""
     parse_endpoint_queries(body)
-    store.save_combinator(hat_id, name, orjson.dumps(body).decode(), now_ms())
+    with store.write(hat_id) as tx:
+        tx.bundles.save_combinator(hat_id, name, orjson.dumps(body).decode(), now_ms())
+        tx.emit(CombinatorSaved(hat_id, name))
 
 
 def combinator(store: Store, hat_id: str, name: str) -> list[EndpointQuery]:
     """A stored combinator's queries. Raises CombinatorNotFound."""
-    text = store.combinator(hat_id, name)
+    text = store.bundles.combinator(hat_id, name)
     if text is None:
         raise CombinatorNotFound(name)
     return parse_endpoint_queries(orjson.loads(text))
@@ -51,16 +54,18 @@ def register_bundle(store: Store, hat_id: str, bundle_id: str, body: Any) -> Non
     """Check and store a bundle. Raises BadRequest / QueryMalformed (also when a data debit
     holds a bundle of that name with another definition)."""
     parse_bundle(body)
-    try:
-        store.save_bundle(hat_id, bundle_id, orjson.dumps(body).decode(), now_ms())
-    except BundleOwned as exc:
-        raise QueryMalformed(f"Data bundle {bundle_id} belongs to data debit"
-                             f" {exc.debit_key}") from None
+    with store.write(hat_id) as tx:
+        try:
+            tx.bundles.save(hat_id, bundle_id, orjson.dumps(body).decode(), now_ms())
+        except BundleOwned as exc:
+            raise QueryMalformed(f"Data bundle {bundle_id} belongs to data debit"
+                                 f" {exc.debit_key}") from None
+        tx.emit(BundleSaved(hat_id, bundle_id))
 
 
 def bundle_text(store: Store, hat_id: str, bundle_id: str) -> str:
     """The stored bundle's JSON. Raises BundleNotFound."""
-    text = store.bundle(hat_id, bundle_id)
+    text = store.bundles.get(hat_id, bundle_id)
     if text is None:
         raise BundleNotFound(bundle_id)
     return text

@@ -28,13 +28,9 @@ from openhat.events import Event, Subscriber
 from openhat.storage import migrations
 from openhat.storage.query import EndpointSelect, LinkedRecord, PageQuery, QueriedRecord
 from openhat.storage.rows import (
-    Debit,
-    DebitPermissions,
-    DebitRow,
     NewElement,
     NewRecord,
     RecordQuery,
-    StoredApplication,
     StoredRecord,
 )
 from openhat.storage.sql.applications import Applications, ApplicationsWriter
@@ -123,36 +119,6 @@ class Store(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
-    # --- applications ------------------------------------------------------------------
-    # Applications registered on a HAT (applications.py), and the HAT-level operations that
-    # come with them: rotating the signing key, finding the owner (for the CLI), and the
-    # newest record time of an endpoint (an application's `mostRecentData`).
-    @abstractmethod
-    def save_application(self, hat_id: str, application_id: str, manifest: str,
-                         now: int) -> bool:
-        """Register an application (`manifest`: its JSON text) under a new random
-        `registration`, or replace the manifest of a registered one, keeping its status and
-        registration. Returns True when it is new."""
-
-    @abstractmethod
-    def application(self, hat_id: str, application_id: str) -> StoredApplication | None: ...
-
-    @abstractmethod
-    def registered_applications(self, hat_id: str) -> list[StoredApplication]:
-        """Every application registered on the HAT, by id."""
-
-    @abstractmethod
-    def set_application_status(self, hat_id: str, application_id: str, enabled: bool,
-                               setup_version: str | None, now: int) -> None:
-        """Record that the application was set up (`enabled`) or disabled; `setup_version`
-        is the manifest version it was last set up with."""
-
-    @abstractmethod
-    def delete_application(self, hat_id: str, application_id: str) -> bool:
-        """Forget a registered application; returns whether it was there."""
-
-
-
     @abstractmethod
     def newest_record_time(self, hat_id: str, endpoint: str) -> int | None:
         """When a record of the endpoint was last stored or updated (unix ms), or None."""
@@ -201,8 +167,8 @@ class Store(ABC):
     def record_endpoints(self, hat_id: str, record_ids: Sequence[str]) -> list[str]:
         """Distinct endpoints of the given (existing) records."""
 
-    # --- queries, combinators, bundles, debits -------------------------------------------
-    # (dataclasses for these live in storage.query and below the class)
+    # --- queries ------------------------------------------------------------------------
+    # (dataclasses for these live in storage.query)
     @abstractmethod
     def query_page(self, hat_id: str, query: PageQuery) -> list[QueriedRecord]:
         """One page of an endpoint query (storage.query gives the semantics): the union of
@@ -213,54 +179,3 @@ class Store(ABC):
                     select: EndpointSelect) -> list[LinkedRecord]:
         """Records of `select` that share a link group with one of `record_ids` (never a
         record itself), once per main record, grouped by main record in insertion order."""
-
-    @abstractmethod
-    def save_combinator(self, hat_id: str, name: str, queries: str, now: int) -> None:
-        """Insert or replace a combinator (`queries`: the JSON text of its endpoint queries)."""
-
-    @abstractmethod
-    def combinator(self, hat_id: str, name: str) -> str | None:
-        """The JSON text of a combinator's endpoint queries, or None."""
-
-    @abstractmethod
-    def save_bundle(self, hat_id: str, bundle_id: str, bundle: str, now: int) -> None:
-        """Insert or replace a bundle (`bundle`: JSON text of {property: PropertyQuery}).
-        Raises BundleOwned when the bundle belongs to a data debit and `bundle` defines it
-        otherwise: a consent reads what was consented to."""
-
-    @abstractmethod
-    def bundle(self, hat_id: str, bundle_id: str) -> str | None: ...
-
-    @abstractmethod
-    def create_debit(self, hat_id: str, debit: DebitRow, permissions: DebitPermissions,
-                     bundles: Sequence[tuple[str, str]]) -> None:
-        """Store a new data debit with its first permissions and its bundles (id, JSON),
-        atomically. Raises DebitExists, or BundleExists when any bundle id is taken."""
-
-    @abstractmethod
-    def add_debit_permissions(self, hat_id: str, debit_key: str,
-                              permissions: DebitPermissions,
-                              bundles: Sequence[tuple[str, str]], only_new_bundles: bool) -> None:
-        """Add a permissions row to an existing debit and store its new bundles. Raises
-        DebitMissing; BundleExists when a bundle id exists and (with `only_new_bundles`, or
-        unless `may_reuse_bundle`) may not be reused. A stored bundle never changes here."""
-
-    def debit(self, hat_id: str, debit_key: str) -> Debit | None:
-        """A debit with its permissions, oldest first."""
-        found = self._debits(hat_id, debit_key)
-        return found[0] if found else None
-
-    def all_debits(self, hat_id: str) -> list[Debit]:
-        """Every debit of the HAT, by key."""
-        return self._debits(hat_id, None)
-
-    @abstractmethod
-    def _debits(self, hat_id: str, debit_key: str | None) -> list[Debit]:
-        """The debit `debit_key`, or with None every debit, by key."""
-
-    @abstractmethod
-    def set_debit_permissions(self, hat_id: str, debit_key: str,
-                              rows: Sequence[DebitPermissions]) -> None:
-        """Write `accepted`, `canceled_at` and `cancel_at_period_end` of these permissions
-        rows (matched by permissions_id)."""
-

@@ -8,8 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import orjson
-
 
 class StorageError(Exception):
     """Base of the errors a store raises; the domain maps them to HAT errors."""
@@ -140,6 +138,7 @@ class RecordQuery:
     take: int = 1000
     field_filter: FieldFilter | None = None
 
+
 class DebitExists(StorageError):
     """A data debit with that key already exists."""
 
@@ -158,22 +157,6 @@ class BundleOwned(StorageError):
     def __init__(self, debit_key: str) -> None:
         super().__init__(debit_key)
         self.debit_key = debit_key
-
-
-def same_bundle(stored: str, bundle: str) -> bool:
-    """Whether two bundle JSON texts define the same bundle (key order and spacing aside)."""
-    return stored == bundle or _canonical(stored) == _canonical(bundle)
-
-
-def _canonical(text: str) -> bytes:
-    return orjson.dumps(orjson.loads(text), option=orjson.OPT_SORT_KEYS)
-
-
-def may_reuse_bundle(owner: str | None, stored: str, debit_key: str, bundle: str) -> bool:
-    """A debit's new consent may name a stored bundle only when the bundle is the debit's own
-    and unchanged: an accepted consent keeps reading what was accepted, and no debit takes
-    over a bundle of another debit or of the owner."""
-    return owner == debit_key and same_bundle(stored, bundle)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from openhat.debits.legacy import checked_request
-from openhat.debits.service import parse_setup
+from openhat.debits.wire import checked_request, parse_setup
 from openhat.identity.passwords import parse_change
 from openhat.records.wire import parse_endpoint_data_list
 from openhat.web import openapi

@@ -124,11 +124,12 @@ def test_application_debit_keys_are_reserved(owner: TestClient, holder: dict[str
 
 def planted(store: Store, hat: NewHat, bundle_id: str) -> None:
     """An `app-victim` debit over the secret data, stored before keys were reserved."""
-    store.create_debit(hat.hat.hat_id, DebitRow("app-victim", 0, "", "", "", None, None, None,
-                                                True, None),
-                       DebitPermissions(0, 0, "", 0, 10**12, False, None, "", bundle_id, None,
-                                        False),
-                       [(bundle_id, '{"notes":{"endpoints":[{"endpoint":"secret/diary"}]}}')])
+    with store.write(hat.hat.hat_id) as tx:
+        tx.debits.create(hat.hat.hat_id, DebitRow("app-victim", 0, "", "", "", None, None, None,
+                                                  True, None),
+                         DebitPermissions(0, 0, "", 0, 10**12, False, None, "", bundle_id,
+                                          None, False),
+                         [(bundle_id, '{"notes":{"endpoints":[{"endpoint":"secret/diary"}]}}')])
 
 
 def test_setup_refuses_a_planted_debit_under_the_manifests_bundle_name(

@@ -107,7 +107,7 @@ def test_removing_a_hat_leaves_the_others_intact(owner: TestClient, other: TestC
     assert store.hats.by_domain(OTHER) is None
     assert store.keys.all(gone.hat_id) == []
     assert store.read_records(gone.hat_id, RecordQuery("rumpel/notable")) == []
-    assert store.combinator(gone.hat_id, "notes") is None
+    assert store.bundles.combinator(gone.hat_id, "notes") is None
     # the one HAT left answers every Host again, and refuses the removed HAT's token
     assert other.get(f"{API}/data/rumpel/notable").status_code == 401
     assert len(owner.get(f"{API}/data/rumpel/nudge").json()) == 1

@@ -21,33 +21,49 @@ def hat_id(store: Store) -> str:
     return hats.create_hat(store, "apps.example.test", "owner", "a-password-1").hat.hat_id
 
 
+def save(store: Store, hat_id: str, application_id: str, manifest: str, now: int) -> bool:
+    with store.write(hat_id) as tx:
+        return tx.applications.save(hat_id, application_id, manifest, now)
+
+
+def set_status(store: Store, hat_id: str, application_id: str, enabled: bool,
+               version: str, now: int) -> None:
+    with store.write(hat_id) as tx:
+        tx.applications.set_status(hat_id, application_id, enabled, version, now)
+
+
+def delete(store: Store, hat_id: str, application_id: str) -> bool:
+    with store.write(hat_id) as tx:
+        return tx.applications.delete(hat_id, application_id)
+
+
 def test_register_replace_and_remove(store: Store, hat_id: str) -> None:
-    assert store.save_application(hat_id, "b-app", '{"id":"b-app"}', NOW) is True
-    assert store.save_application(hat_id, "a-app", '{"id":"a-app"}', NOW) is True
-    store.set_application_status(hat_id, "b-app", True, "1.0.0", NOW + 1)
-    assert store.save_application(hat_id, "b-app", '{"id":"b-app","v":2}', NOW + 2) is False
-    found = store.application(hat_id, "b-app")
+    assert save(store, hat_id, "b-app", '{"id":"b-app"}', NOW) is True
+    assert save(store, hat_id, "a-app", '{"id":"a-app"}', NOW) is True
+    set_status(store, hat_id, "b-app", True, "1.0.0", NOW + 1)
+    assert save(store, hat_id, "b-app", '{"id":"b-app","v":2}', NOW + 2) is False
+    found = store.applications.get(hat_id, "b-app")
     assert found is not None
     assert (found.manifest, found.enabled, found.setup_version) == \
         ('{"id":"b-app","v":2}', True, "1.0.0")  # replacing keeps the status
     assert (found.added_at, found.updated_at) == (NOW, NOW + 2)
-    assert [a.application_id for a in store.registered_applications(hat_id)] == ["a-app", "b-app"]
-    store.set_application_status(hat_id, "b-app", False, "1.0.0", NOW + 3)
-    assert store.application(hat_id, "b-app").enabled is False  # type: ignore[union-attr]
-    assert store.delete_application(hat_id, "b-app") is True
-    assert store.delete_application(hat_id, "b-app") is False
-    assert store.application(hat_id, "b-app") is None
+    assert [a.application_id for a in store.applications.all(hat_id)] == ["a-app", "b-app"]
+    set_status(store, hat_id, "b-app", False, "1.0.0", NOW + 3)
+    assert store.applications.get(hat_id, "b-app").enabled is False  # type: ignore[union-attr]
+    assert delete(store, hat_id, "b-app") is True
+    assert delete(store, hat_id, "b-app") is False
+    assert store.applications.get(hat_id, "b-app") is None
 
 
 def test_applications_belong_to_one_hat(store: Store, hat_id: str) -> None:
     other = hats.create_hat(store, "other.example.test", "owner", "a-password-1").hat.hat_id
-    store.save_application(hat_id, "app", "{}", NOW)
-    assert store.application(other, "app") is None
-    assert store.registered_applications(other) == []
-    assert store.delete_application(other, "app") is False
+    save(store, hat_id, "app", "{}", NOW)
+    assert store.applications.get(other, "app") is None
+    assert store.applications.all(other) == []
+    assert delete(store, other, "app") is False
     with store.write() as tx:
         tx.hats.delete(hat_id)
-    assert store.registered_applications(hat_id) == []
+    assert store.applications.all(hat_id) == []
 
 
 @pytest.mark.parametrize("revoke", [False, True])

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from openhat.debits import legacy as legacy_debits
 from openhat.debits import service as debits
+from openhat.debits.wire import require_flag
 from openhat.errors import HandlerNotFound
 from openhat.identity import permissions
 from openhat.identity.permissions import OWNER, PLATFORM, Role
@@ -64,20 +65,11 @@ async def update(call: Call) -> Response:
 
 async def get(call: Call) -> Response:
     key = debit_key(call.request)
-
-    def work() -> dict[str, object]:
-        return debits.debit_json(call.store, call.hat.hat_id,
-                                 debits.get(call.store, call.hat.hat_id, key))
-
-    return JsonResponse(await call.run(work))
+    return JsonResponse(await call.run(debits.get_json, call.store, call.hat.hat_id, key))
 
 
 async def list_debits(call: Call) -> Response:
-    def work() -> list[dict[str, object]]:
-        hat_id = call.hat.hat_id
-        return [debits.debit_json(call.store, hat_id, d) for d in call.store.all_debits(hat_id)]
-
-    return JsonResponse(await call.run(work))
+    return JsonResponse(await call.run(debits.list_json, call.store, call.hat.hat_id))
 
 
 async def enable(call: Call) -> Response:
@@ -87,7 +79,7 @@ async def enable(call: Call) -> Response:
 
 async def disable(call: Call) -> Response:
     key = debit_key(call.request)
-    at_end = debits.require_flag(call.request.query_params.get("atPeriodEnd"), "atPeriodEnd")
+    at_end = require_flag(call.request.query_params.get("atPeriodEnd"), "atPeriodEnd")
     return JsonResponse(await call.run(debits.disable, call.store, call.hat.hat_id, key,
                                        at_end))
 
@@ -114,21 +106,12 @@ async def legacy_update(call: Call) -> Response:
 
 async def legacy_get(call: Call) -> Response:
     key = debit_key(call.request)
-
-    def work() -> dict[str, object]:
-        return legacy_debits.rich_json(call.store, call.hat.hat_id,
-                                       debits.get(call.store, call.hat.hat_id, key))
-
-    return JsonResponse(await call.run(work))
+    return JsonResponse(await call.run(legacy_debits.get_json, call.store, call.hat.hat_id,
+                                       key))
 
 
 async def legacy_list(call: Call) -> Response:
-    def work() -> list[dict[str, object]]:
-        hat_id = call.hat.hat_id
-        return [legacy_debits.rich_json(call.store, hat_id, d)
-                for d in call.store.all_debits(hat_id)]
-
-    return JsonResponse(await call.run(work))
+    return JsonResponse(await call.run(legacy_debits.list_json, call.store, call.hat.hat_id))
 
 
 async def legacy_enable(call: Call) -> Response:
