@@ -22,6 +22,7 @@ from openhat.storage.postgres.store import PostgresStore
 from openhat.storage.rows import DirectoryEntry, HatUnavailable, NewElement
 from openhat.web.app import create_app
 from tests.conftest import login
+from tests.storage import writes
 
 pytestmark = pytest.mark.postgres
 
@@ -144,7 +145,7 @@ def test_a_write_during_a_move_waits_then_goes_to_the_new_database(
 
         def write() -> None:
             try:
-                source.insert_elements(hat_id, [NewElement(new_record("notes/all", {"late": 1}))],
+                writes.insert(source, hat_id, [NewElement(new_record("notes/all", {"late": 1}))],
                                        0)
                 outcome.append("stored")
             except HatUnavailable as exc:

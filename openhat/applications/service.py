@@ -109,7 +109,7 @@ def _status_json(store: Store, hat_id: str, found: StoredApplication,
             out["dependenciesEnabled"] = all(_enabled(store, hat_id, dependency)
                                              for dependency in parsed.dependencies)
         if parsed.recent_data_endpoint is not None:
-            newest = store.newest_record_time(hat_id, parsed.recent_data_endpoint)
+            newest = store.records.newest_time(hat_id, parsed.recent_data_endpoint)
             if newest is not None:
                 out["mostRecentData"] = wire.joda_datetime(newest)
     return out

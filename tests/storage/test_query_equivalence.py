@@ -22,6 +22,7 @@ from openhat.storage.base import Store
 from openhat.storage.query import EndpointSelect, Filter, PageQuery
 from openhat.storage.rows import NewElement
 from tests.conftest import postgres_schema
+from tests.storage import writes
 
 pytestmark = pytest.mark.postgres
 
@@ -153,9 +154,9 @@ def test_both_backends_and_the_reference_agree(stores: list[tuple[Store, str]],
             elements.append(NewElement(record))
     answers = []
     for store, hat_id in stores:
-        store.insert_elements(hat_id, elements, 1)
+        writes.insert(store, hat_id, elements, 1)
         answers.append([(r.select_index, r.record_id, orjson.loads(r.data))
-                        for r in store.query_page(hat_id, query)])
+                        for r in store.records.page(hat_id, query)])
     expected = reference(query, [(e.record.endpoint, e.record.record_id,
                                   orjson.loads(e.record.data)) for e in elements])
     assert answers[0] == expected
@@ -303,7 +304,7 @@ def test_odd_cases(stores: list[tuple[Store, str]], f: Filter) -> None:
     expected = reference(query, [(e.record.endpoint, e.record.record_id,
                                   orjson.loads(e.record.data)) for e in elements])
     for store, hat_id in stores:
-        store.insert_elements(hat_id, elements, 1)
+        writes.insert(store, hat_id, elements, 1)
         found = [(r.select_index, r.record_id, orjson.loads(r.data))
-                 for r in store.query_page(hat_id, query)]
+                 for r in store.records.page(hat_id, query)]
         assert found == expected, store.dialect

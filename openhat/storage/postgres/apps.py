@@ -1,4 +1,4 @@
-"""The PostgreSQL store's share of applications, key rotation and record recency.
+"""The PostgreSQL store's share of applications and key rotation.
 
 A mixin of PostgresStore (mirror of `sqlite_apps`).
 """
@@ -65,9 +65,3 @@ class PostgresApplications:
             cursor = conn.execute("DELETE FROM applications WHERE hat_id = %s AND"
                                   " application_id = %s", (hat_id, application_id))
             return cursor.rowcount > 0
-
-    def newest_record_time(self, hat_id: str, endpoint: str) -> int | None:
-        with self._read() as conn:
-            row = conn.execute("SELECT max(updated_at) FROM records WHERE hat_id = %s AND"
-                               " endpoint = %s", (hat_id, endpoint)).fetchone()
-        return None if row is None or row[0] is None else int(row[0])

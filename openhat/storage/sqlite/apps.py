@@ -1,4 +1,4 @@
-"""The SQLite store's share of applications, key rotation and record recency.
+"""The SQLite store's share of applications and key rotation.
 
 A mixin of SqliteStore (as `sqlite_queries` is for queries), kept apart from the records code.
 """
@@ -83,9 +83,3 @@ class SqliteApplications:
             return bool(conn.execute(
                 "DELETE FROM applications WHERE hat_id = ? AND application_id = ?",
                 (hat_id, application_id)).rowcount)
-
-    def newest_record_time(self, hat_id: str, endpoint: str) -> int | None:
-        row = self._reader().execute(
-            "SELECT max(updated_at) FROM records WHERE hat_id = ? AND endpoint = ?",
-            (hat_id, endpoint)).fetchone()
-        return None if row is None or row[0] is None else int(row[0])
