@@ -86,10 +86,10 @@ def endpoint_page(endpoint: str, order_path: Path | None = None, descending: boo
 
 # NamedTuples: a page builds a thousand of them (GET /data is the hot read path).
 class QueriedRecord(NamedTuple):
-    select_index: int  # which EndpointSelect of the PageQuery found it
     record_id: str
     endpoint: str
     data: str  # JSON text as stored
+    select_index: int  # which EndpointSelect of the PageQuery found it
 
 
 class LinkedRecord(NamedTuple):

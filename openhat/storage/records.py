@@ -71,15 +71,15 @@ class RecordsWriter(Records):
 
     @abstractmethod
     def update(self, hat_id: str, updates: Sequence[NewRecord], now_ms: int) -> None:
-        """Replace the data of existing records (their endpoint is kept), all or nothing.
-        Raises RecordsMissing (an unknown id) or DuplicateRecord (the new data is another
-        record's of the same endpoint)."""
+        """Replace the data of existing records (their endpoint is kept). Raises
+        RecordsMissing (an unknown id) or DuplicateRecord (the new data is another record's
+        of the same endpoint); the unit of work, left by the error, then changes nothing."""
 
     @abstractmethod
     def delete(self, hat_id: str, record_ids: Sequence[str]) -> None:
-        """Delete exactly these records and their link memberships, all or nothing; a group
-        left with fewer than two members goes too. Raises RecordsMissing when any id is
-        unknown or listed twice."""
+        """Delete exactly these records and their link memberships; a group left with fewer
+        than two members goes too. Raises RecordsMissing when any id is unknown or listed
+        twice (the unit of work, left by the error, then changes nothing)."""
 
     @abstractmethod
     def delete_endpoint(self, hat_id: str, endpoint: str) -> int:

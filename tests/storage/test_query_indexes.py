@@ -49,7 +49,7 @@ def test_sorted_pages_make_and_use_an_index_only_when_large(store: Store) -> Non
 
 
 def test_the_sqlite_planner_walks_the_index(store: Store) -> None:
-    if store.dialect != "sqlite":
+    if store.dialect.name != "sqlite":
         return
     from openhat.storage.sqlite import query as sqlite_query
 

@@ -140,14 +140,16 @@ def _quote(key: str) -> str:
 
 
 def _select(hat_id: str, index: int, select: EndpointSelect, query: PageQuery,
-            params: list[Any]) -> tuple[str, list[str]]:
+            params: list[Any], union: bool = False) -> tuple[str, list[str]]:
     builder = FilterSql("data", params)
     where = [f"hat_id = {lit(hat_id)}", f"endpoint = {lit(select.endpoint)}",
              *(builder.build(f) for f in select.filters)]
     keys = sort_keys(select.order_path) if query.ordered and select.order_path is not None \
         else []
-    columns = ", ".join([f"{index} AS q", "seq", "record_id", "endpoint", "data::text AS data",
-                         *(f"{k} AS k{i}" for i, k in enumerate(keys))])
+    # A QueriedRecord's columns; a branch of a union adds what the union is sorted by.
+    columns = ", ".join(["record_id", "endpoint", "data::text AS data", f"{index} AS q",
+                         *(["seq", *(f"{k} AS k{i}" for i, k in enumerate(keys))]
+                           if union else [])])
     return f"SELECT {columns} FROM records WHERE {' AND '.join(where)}", keys
 
 
@@ -175,7 +177,7 @@ def page_sql(hat_id: str, query: PageQuery) -> tuple[str, list[Any]]:
     branches = []
     width = 0
     for index, select in enumerate(query.selects):
-        sql, keys = _select(hat_id, index, select, query, params)
+        sql, keys = _select(hat_id, index, select, query, params, union=True)
         width = len(keys)
         branches.append(f"({sql} ORDER BY {_order(keys, query.descending, '')}{branch_limit})")
     outer = [f"k{i}" for i in range(width)]
@@ -196,7 +198,7 @@ def _deep_page(hat_id: str, endpoint: str, descending: bool, skip: int,
     as OFFSET, since `seq` is unique (an identity)."""
     direction, compare = ("DESC", "<=") if descending else ("ASC", ">=")
     where = f"hat_id = {lit(hat_id)} AND endpoint = {lit(endpoint)}"
-    return (f"SELECT 0 AS q, seq, record_id, endpoint, data::text AS data FROM records"
+    return (f"SELECT record_id, endpoint, data::text AS data, 0 AS q FROM records"
             f" WHERE {where} AND seq {compare} (SELECT seq FROM records WHERE {where}"
             f" ORDER BY seq {direction} OFFSET {skip} LIMIT 1) ORDER BY seq {direction}"
             f" LIMIT {take}", [])

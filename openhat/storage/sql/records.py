@@ -49,8 +49,10 @@ class SqlRecords(Records):
     def page(self, hat_id: str, query: PageQuery) -> list[QueriedRecord]:
         self.indexes.consider(hat_id, query)
         sql, params = self._page_sql(hat_id, query)
-        return [QueriedRecord(row[0], row[2], row[3], row[4])
-                for row in self._sql.native(sql, params)]
+        rows = self._sql.native(sql, params)
+        if len(query.selects) > 1:  # a union's rows carry its sort keys after the record
+            rows = [row[:4] for row in rows]
+        return list(map(QueriedRecord._make, rows))
 
     def links(self, hat_id: str, record_ids: Sequence[str],
               select: EndpointSelect) -> list[LinkedRecord]:

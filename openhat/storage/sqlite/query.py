@@ -262,15 +262,17 @@ def jsonsem_query(search: str) -> set[str]:
 # --- the page and the links ----------------------------------------------------------------
 
 def _select(hat_id: str, index: int, select: EndpointSelect, query: PageQuery,
-            params: list[Any]) -> tuple[str, list[str]]:
+            params: list[Any], union: bool = False) -> tuple[str, list[str]]:
     """One endpoint's SELECT and its ORDER BY terms (without direction handling)."""
     builder = FilterSql("data", params)
     where = [f"hat_id = {lit(hat_id)}", f"endpoint = {lit(select.endpoint)}",
              *(builder.build(f) for f in select.filters)]
     keys = sort_keys(select.order_path) if query.ordered and select.order_path is not None \
         else []
-    columns = ", ".join([f"{index} AS q", "seq", "record_id", "endpoint", "data",
-                         *(f"{k} AS k{i}" for i, k in enumerate(keys))])
+    # A QueriedRecord's columns; a branch of a union adds what the union is sorted by.
+    columns = ", ".join(["record_id", "endpoint", "data", f"{index} AS q",
+                         *(["seq", *(f"{k} AS k{i}" for i, k in enumerate(keys))]
+                           if union else [])])
     return f"SELECT {columns} FROM records WHERE {' AND '.join(where)}", keys
 
 
@@ -295,7 +297,7 @@ def page_sql(hat_id: str, query: PageQuery) -> tuple[str, list[Any]]:
     branches = []
     width = 0
     for index, select in enumerate(query.selects):
-        sql, keys = _select(hat_id, index, select, query, params)
+        sql, keys = _select(hat_id, index, select, query, params, union=True)
         width = len(keys)
         branches.append(f"SELECT * FROM ({sql} ORDER BY"
                         f" {_order(keys, query.descending, '')}{branch_limit})")
