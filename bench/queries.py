@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from openhat.clock import now_ms
 from openhat.hats import service as hats
 from openhat.queries import stored as bundles
 from openhat.records import service as records
@@ -62,7 +63,8 @@ def fill(store: Store, hat_id: str, count: int, batch: int = 10_000) -> float:
     for start in range(0, count, batch):
         elements = [NewElement(records.new_record(ENDPOINT, note(i)))
                     for i in range(start, min(count, start + batch))]
-        store.insert_elements(hat_id, elements, records.now_ms())
+        with store.write(hat_id) as tx:
+            tx.records.insert(hat_id, elements, now_ms())
     return time.perf_counter() - started
 
 
@@ -114,9 +116,9 @@ def run(backend: str, count: int, take: int, repeat: int) -> dict[str, float]:
                     return found
                 return read
 
-            store.order_index_threshold = count + 1  # type: ignore[attr-defined]
+            indexes = store.records.indexes
+            indexes.threshold = count + 1
             result["first page, no index ms"] = timed(page(0), repeat)
-            indexes = store.order_indexes()  # type: ignore[attr-defined]
             name = index_name(ENDPOINT, ORDER_PATH, True)
             started = time.perf_counter()
             indexes.create(name, ENDPOINT, ORDER_PATH, True)

@@ -25,6 +25,7 @@ from openhat.storage.rows import DirectoryEntry, HatUnavailable, NewElement, Sto
 from openhat.web.app import create_app
 from tests.app_fixtures import manifest
 from tests.conftest import login
+from tests.storage import writes
 
 pytestmark = pytest.mark.postgres
 
@@ -147,7 +148,7 @@ def test_a_write_during_a_move_waits_then_goes_to_the_new_database(
 
         def write() -> None:
             try:
-                source.insert_elements(hat_id, [NewElement(new_record("notes/all", {"late": 1}))],
+                writes.insert(source, hat_id, [NewElement(new_record("notes/all", {"late": 1}))],
                                        0)
                 outcome.append("stored")
             except HatUnavailable as exc:

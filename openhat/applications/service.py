@@ -138,7 +138,7 @@ def _load(store: Store, hat_id: str, found: StoredApplication, parsed: Manifest,
     in_use = found.enabled and found.setup_version is not None
     newest = None
     if in_use and parsed.recent_data_endpoint is not None:
-        newest = store.newest_record_time(hat_id, parsed.recent_data_endpoint)
+        newest = store.records.newest_time(hat_id, parsed.recent_data_endpoint)
     return LoadedApplication(found, parsed, debit,
                              in_use and all(enabled(d) for d in parsed.dependencies), newest)
 

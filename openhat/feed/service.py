@@ -52,7 +52,7 @@ def _items(store: Store, hat_id: str, mapper: Mapper, endpoint: str, start: int,
     query = PageQuery((EndpointSelect(endpoint, (in_window,), mapper.date_path),),
                       ordered=True, descending=True, skip=0, take=FEED_LIMIT)
     out = []
-    for record in store.query_page(hat_id, query):
+    for record in store.records.page(hat_id, query):
         data = orjson.loads(record.data)
         moment = _date(data, mapper)
         built = mapper.build(data)

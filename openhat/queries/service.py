@@ -30,7 +30,7 @@ def page(store: Store, hat_id: str, queries: Sequence[EndpointQuery], order_by: 
         EndpointSelect(q.endpoint, q.filters,
                        q.order_path(order_by) if order_by is not None else None)
         for q in queries)
-    found = store.query_page(hat_id, PageQuery(selects, order_by is not None, descending,
+    found = store.records.page(hat_id, PageQuery(selects, order_by is not None, descending,
                                                skip, take))
     links = _links(store, hat_id, queries, [(r.select_index, r.record_id) for r in found])
     out = []
@@ -74,7 +74,7 @@ def _links(store: Store, hat_id: str, queries: Sequence[EndpointQuery],
             continue
         for link in query.links:
             select = EndpointSelect(link.endpoint, link.filters)
-            for record in store.query_links(hat_id, ids, select):
+            for record in store.records.links(hat_id, ids, select):
                 out.setdefault((index, record.main_id), []).append(_link_json(link, record))
     return out
 

@@ -8,16 +8,18 @@ problems of a body are reported together, as Play does.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import orjson
 
-from openhat.wire import Errors, error, parse_uuid, raise_if
+from openhat.errors import BadRequest
+from openhat.storage.query import Filter, PageQuery, endpoint_page
+from openhat.wire import UNSUPPORTED_PATH_KEYS, Errors, error, parse_uuid, raise_if, unsafe_path_key
 
 ENDPOINT_RE = re.compile(r"[0-9a-z\-/]+")
 NAMESPACE_RE = re.compile(r"[0-9a-z\-]+")
-
-
+PAGING_PARAMS = frozenset({"orderBy", "ordering", "skip", "take"})
 
 # Nesting limits. orjson refuses to parse JSON nested deeper than 1024 levels and to encode
 # deeper than 254, so stored data is at most 254 levels deep (a deeper `data` is a clear 400
@@ -129,3 +131,48 @@ def record_json(endpoint: str, record_id: str, data: str,
     if links is not None:
         out["links"] = links
     return out
+
+
+# --- GET /data/{ns}/{ep}: the page asked for, as a plan -----------------------------------
+
+def data_page(endpoint: str, order_by: str | None, descending: bool, skip: int, take: int,
+              params: Sequence[tuple[str, str]]) -> PageQuery:
+    """The page of GET /data/{ns}/{ep}: `order_by` a dot path (or None: insertion order),
+    `params` the query parameters that are not paging ones, the ad-hoc filter (spec 3.2).
+    Raises BadRequest for a path no backend can carry."""
+    order_path = dot_path("orderBy", order_by) if order_by else None
+    found = field_filter(params)
+    return endpoint_page(endpoint, order_path, descending, skip, take,
+                         () if found is None else (found,))
+
+
+def dot_path(name: str, text: str) -> tuple[str, ...]:
+    """A dot path from a parameter. Raises BadRequest for keys no backend's path syntax
+    carries (quotes, backslashes, control characters: wire.unsafe_path_key)."""
+    keys = tuple(text.split("."))
+    if any(map(unsafe_path_key, keys)):
+        raise BadRequest(f"Invalid parameter {name!r}: {UNSUPPORTED_PATH_KEYS}")
+    return keys
+
+
+def field_filter(params: Sequence[tuple[str, str]]) -> Filter | None:
+    """The ad-hoc GET filter (storage.query: `textIn`) from the query parameters that are not
+    paging ones: only the first such key counts, its repeated values form the list (spec
+    3.2). A dotted key must be a usable path (one key is matched as a bound value: any key
+    will do), and no NUL, which no stored string holds and PostgreSQL refuses in a
+    parameter."""
+    first = None
+    values: list[str] = []
+    for key, value in params:
+        if first is None:
+            first = key
+        if key == first:
+            values.append(value)
+    if first is None:
+        return None
+    path = tuple(first.split("."))
+    if len(path) > 1:
+        dot_path(first, first)
+    if any("\x00" in text for text in (first, *values)):
+        raise BadRequest(f"Invalid parameter {first!r}: NUL characters are not supported")
+    return Filter(path, "textIn", value=tuple(values))

@@ -21,18 +21,12 @@ step on the read path).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
 from openhat.events import Event, Subscriber
 from openhat.storage import migrations
-from openhat.storage.query import EndpointSelect, LinkedRecord, PageQuery, QueriedRecord
-from openhat.storage.rows import (
-    NewElement,
-    NewRecord,
-    RecordQuery,
-    StoredRecord,
-)
+from openhat.storage.records import Records, RecordsWriter
 from openhat.storage.sql.applications import Applications, ApplicationsWriter
 from openhat.storage.sql.bundles import Bundles, BundlesWriter
 from openhat.storage.sql.debits import Debits, DebitsWriter
@@ -47,8 +41,9 @@ class Tx:
     """One unit of work: the areas of one open write transaction, and the events it
     collects. Made only by `Store.write`."""
 
-    def __init__(self, hat_id: str | None, sql: Sql) -> None:
+    def __init__(self, hat_id: str | None, sql: Sql, records: RecordsWriter) -> None:
         self.hat_id = hat_id  # the HAT whose row the transaction holds; None: deployment-wide
+        self.records = records  # the dialect's own write path (storage/records.py)
         self.hats = HatsWriter(sql)
         self.directory = DirectoryWriter(sql)
         self.users = UsersWriter(sql)
@@ -68,8 +63,9 @@ class Tx:
 class Store(ABC):
     """A database holding any number of HATs."""
 
-    def __init__(self, dialect: Dialect, reads: Sql) -> None:
+    def __init__(self, dialect: Dialect, reads: Sql, records: Records) -> None:
         self.dialect = dialect
+        self.records = records
         self.hats = Hats(reads)
         self.directory = Directory(reads)
         self.users = Users(reads)
@@ -119,63 +115,3 @@ class Store(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
-    @abstractmethod
-    def newest_record_time(self, hat_id: str, endpoint: str) -> int | None:
-        """When a record of the endpoint was last stored or updated (unix ms), or None."""
-
-    # --- records -----------------------------------------------------------------------
-    @abstractmethod
-    def insert_elements(self, hat_id: str, elements: Sequence[NewElement], now: int,
-                        skip_duplicates: bool = False) -> list[bool]:
-        """Store records with their links, in order, in one transaction.
-
-        Returns, per element, whether it was stored. Without `skip_duplicates` a duplicate
-        anywhere raises DuplicateRecord and nothing is stored; with it, an element whose
-        record or links duplicate stored data (or an earlier element) is skipped whole."""
-
-    @abstractmethod
-    def read_records(self, hat_id: str, query: RecordQuery) -> list[StoredRecord]:
-        """One page of an endpoint: filtered, then ordered (NULLS LAST, ties in insertion
-        order), then `skip`/`take`."""
-
-    @abstractmethod
-    def get_record(self, hat_id: str, record_id: str) -> StoredRecord | None: ...
-
-    @abstractmethod
-    def update_records(self, hat_id: str, updates: Sequence[NewRecord], now: int) -> None:
-        """Replace the data of existing records (their endpoint is kept), all or nothing.
-        Raises RecordsMissing or DuplicateRecord."""
-
-    @abstractmethod
-    def delete_records(self, hat_id: str, record_ids: Sequence[str]) -> None:
-        """Delete exactly these records and their link memberships, all or nothing.
-        Raises RecordsMissing when any id is unknown or listed twice."""
-
-    @abstractmethod
-    def delete_endpoint(self, hat_id: str, endpoint: str) -> int:
-        """Delete every record of one endpoint; returns how many."""
-
-    @abstractmethod
-    def link_records(self, hat_id: str, group_id: str, record_ids: Sequence[str]) -> None:
-        """Put existing records into one new link group. Raises RecordsMissing."""
-
-    @abstractmethod
-    def endpoints(self, hat_id: str) -> list[str]:
-        """Distinct endpoints that hold records, sorted."""
-
-    @abstractmethod
-    def record_endpoints(self, hat_id: str, record_ids: Sequence[str]) -> list[str]:
-        """Distinct endpoints of the given (existing) records."""
-
-    # --- queries ------------------------------------------------------------------------
-    # (dataclasses for these live in storage.query)
-    @abstractmethod
-    def query_page(self, hat_id: str, query: PageQuery) -> list[QueriedRecord]:
-        """One page of an endpoint query (storage.query gives the semantics): the union of
-        its selections, filtered, sorted, then `skip`/`take`."""
-
-    @abstractmethod
-    def query_links(self, hat_id: str, record_ids: Sequence[str],
-                    select: EndpointSelect) -> list[LinkedRecord]:
-        """Records of `select` that share a link group with one of `record_ids` (never a
-        record itself), once per main record, grouped by main record in insertion order."""

@@ -13,15 +13,22 @@ fixed here, once:
 - Filters follow jsonb: `contains` is `@>`, `in` is `<@`, `between` is inclusive and compares
   like the ordering above (its bounds are scalars), `find` is English full-text search over the
   string values at the path.
+- `textIn` is GET /data's ad-hoc filter (spec 3.2), with its own path rule: a one-key path
+  matches that key at any depth, where it holds a string or an array with string elements; a
+  longer path must hold a string exactly there, every key an object key (never an array
+  index). It passes when such a string is one of `value` (a tuple of strings).
+
+GET /data, combinators, bundles and the feed all ask for a `PageQuery`, so one pair of SQL
+builders (sqlite/query.py, postgres/query.py) gives every page its order.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Path = tuple[str, ...]
-Operator = Literal["contains", "in", "between", "find"]
+Operator = Literal["contains", "in", "between", "find", "textIn"]
 Transform = Literal["identity", "datetimeExtract", "timestampExtract", "searchable"]
 
 # date_part fields both backends compute the same way (see jsonsem.date_part).
@@ -40,7 +47,7 @@ class Filter:
     operator: Operator
     transform: Transform = "identity"
     part: str | None = None  # the date part of datetimeExtract / timestampExtract
-    value: Any = None  # contains, in: a decoded JSON value
+    value: Any = None  # contains, in: a decoded JSON value; textIn: a tuple of strings
     lower: Any = None  # between: scalar bounds
     upper: Any = None
     search: str = ""  # find
@@ -68,16 +75,24 @@ class PageQuery:
     take: int | None = 1000
 
 
-@dataclass(frozen=True)
-class QueriedRecord:
-    select_index: int  # which EndpointSelect of the PageQuery found it
+def endpoint_page(endpoint: str, order_path: Path | None = None, descending: bool = False,
+                  skip: int = 0, take: int | None = 1000,
+                  filters: tuple[Filter, ...] = ()) -> PageQuery:
+    """The page of one endpoint (GET /data): filtered, sorted by `order_path` (or in
+    insertion order), then `skip`/`take`."""
+    return PageQuery((EndpointSelect(endpoint, filters, order_path),), order_path is not None,
+                     descending, skip, take)
+
+
+# NamedTuples: a page builds a thousand of them (GET /data is the hot read path).
+class QueriedRecord(NamedTuple):
     record_id: str
     endpoint: str
     data: str  # JSON text as stored
+    select_index: int  # which EndpointSelect of the PageQuery found it
 
 
-@dataclass(frozen=True)
-class LinkedRecord:
+class LinkedRecord(NamedTuple):
     main_id: str  # the page record it is linked to
     record_id: str
     endpoint: str

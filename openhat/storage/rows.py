@@ -119,26 +119,6 @@ class StoredRecord(NamedTuple):
     data: str  # JSON text as stored
 
 
-@dataclass(frozen=True)
-class FieldFilter:
-    """The ad-hoc GET filter: a one-segment path matches that key at any depth (string
-    values, or string elements of an array value); a longer path must hold a string exactly
-    there. The record matches when the string equals one of `values`."""
-
-    path: tuple[str, ...]
-    values: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class RecordQuery:
-    endpoint: str
-    order_by: tuple[str, ...] | None = None  # path into data; None = insertion order
-    descending: bool = False
-    skip: int = 0
-    take: int = 1000
-    field_filter: FieldFilter | None = None
-
-
 class DebitExists(StorageError):
     """A data debit with that key already exists."""
 

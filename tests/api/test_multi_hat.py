@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from openhat.hats import service as hats
 from openhat.hats.directory import HatDirectory
 from openhat.storage.base import Store
-from openhat.storage.rows import RecordQuery
+from openhat.storage.query import endpoint_page
 from tests.conftest import DOMAIN, login
 
 API = "/api/v2.6"
@@ -106,7 +106,7 @@ def test_removing_a_hat_leaves_the_others_intact(owner: TestClient, other: TestC
     assert HatDirectory(store, settings.database).remove(OTHER)
     assert store.hats.by_domain(OTHER) is None
     assert store.keys.all(gone.hat_id) == []
-    assert store.read_records(gone.hat_id, RecordQuery("rumpel/notable")) == []
+    assert store.records.page(gone.hat_id, endpoint_page("rumpel/notable")) == []
     assert store.bundles.combinator(gone.hat_id, "notes") is None
     # the one HAT left answers every Host again, and refuses the removed HAT's token
     assert other.get(f"{API}/data/rumpel/notable").status_code == 401

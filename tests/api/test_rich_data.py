@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from tests.api.hat_fixtures import combinator
 from tests.hat_fixtures import B_UPDATED, SAMPLE_DATA, A, B, C
 
 API = "/api/v2.6"
@@ -298,6 +299,27 @@ def test_order_by_follows_jsonb_type_order_with_missing_last(owner: TestClient) 
                                           ordering="descending")]
     assert descending == [{"k": True}, {"k": 10}, {"k": 2}, {"k": "b"}, {"k": "a"},
                           {"k": None}, {"x": 0}]
+
+
+ARRAYS: list[Any] = [[3], [2, 3], [1, 2, 3], [10], [], ["a"], [[1]]]
+
+
+def test_arrays_and_mixed_types_order_alike_in_get_and_combinators(owner: TestClient) -> None:
+    """One ordering (storage/query.py) on every backend and route: arrays tie among
+    themselves, so they keep insertion order in both directions (SQLite used to sort GET
+    /data's arrays as JSON text, PostgreSQL by jsonb's rules)."""
+    values = [*ARRAYS[:2], "b", *ARRAYS[2:4], {"a": 1}, 2, *ARRAYS[4:], None, True]
+    save(owner, "test/arrays", [{"v": v} for v in values] + [{"x": 1}])
+    arrays = [{"v": a} for a in ARRAYS]
+    scalars = [{"v": None}, {"v": "b"}, {"v": 2}, {"v": True}]
+    expected = {"ascending": [*scalars, *arrays, {"v": {"a": 1}}, {"x": 1}],
+                "descending": [{"v": {"a": 1}}, *arrays, *scalars[::-1], {"x": 1}]}
+    for ordering, want in expected.items():
+        found = read(owner, "test/arrays", orderBy="v", ordering=ordering)
+        assert [r["data"] for r in found] == want, ordering
+        combined = combinator(owner, [{"endpoint": "test/arrays"}],
+                              f"?orderBy=v&ordering={ordering}", name=f"arrays-{ordering}")
+        assert [r["data"] for r in combined] == want, ordering
 
 
 def test_order_by_a_nested_path(owner: TestClient) -> None:

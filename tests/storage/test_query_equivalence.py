@@ -22,6 +22,7 @@ from openhat.storage.base import Store
 from openhat.storage.query import EndpointSelect, Filter, PageQuery
 from openhat.storage.rows import NewElement
 from tests.conftest import postgres_schema
+from tests.storage import writes
 
 pytestmark = pytest.mark.postgres
 
@@ -73,7 +74,11 @@ def filters(draw: st.DrawFn, known: list[tuple[tuple[str, ...], Any]]) -> Filter
     path, value = draw(st.sampled_from(known)) if known and draw(st.integers(0, 3)) else \
         (draw(paths), draw(values))
     kind = draw(st.sampled_from(["contains", "contains", "contains", "in", "in", "between",
-                                 "between", "find", "datetime", "timestamp"]))
+                                 "between", "find", "datetime", "timestamp", "text"]))
+    if kind == "text":  # GET /data's ad-hoc filter
+        strings = [text for text in jsonsem.strings(value)] + ["a", "z", "", *WORDS[:3]]
+        return Filter(path, "textIn", value=tuple(draw(st.lists(st.sampled_from(strings),
+                                                                 min_size=1, max_size=3))))
     if kind == "contains":
         return Filter(path, "contains", value=near(draw, value))
     if kind == "in":
@@ -153,9 +158,9 @@ def test_both_backends_and_the_reference_agree(stores: list[tuple[Store, str]],
             elements.append(NewElement(record))
     answers = []
     for store, hat_id in stores:
-        store.insert_elements(hat_id, elements, 1)
+        writes.insert(store, hat_id, elements, 1)
         answers.append([(r.select_index, r.record_id, orjson.loads(r.data))
-                        for r in store.query_page(hat_id, query)])
+                        for r in store.records.page(hat_id, query)])
     expected = reference(query, [(e.record.endpoint, e.record.record_id,
                                   orjson.loads(e.record.data)) for e in elements])
     assert answers[0] == expected
@@ -210,7 +215,35 @@ def field(f: Filter, data: Any) -> Any:
     return _MISSING if part is None else part
 
 
+def text_in(f: Filter, data: Any) -> bool:
+    """GET /data's filter: one key anywhere (a string, or a string element of an array, under
+    it); a longer path exactly, every key an object key."""
+    wanted = set(f.value)
+
+    def holds(value: Any) -> bool:
+        return isinstance(value, str) and value in wanted
+
+    if len(f.path) > 1:
+        for key in f.path:
+            if not isinstance(data, dict) or key not in data:
+                return False
+            data = data[key]
+        return holds(data)
+
+    def walk(node: Any) -> bool:
+        if isinstance(node, dict):
+            under = node.get(f.path[0])
+            if holds(under) or (isinstance(under, list) and any(map(holds, under))):
+                return True
+            return any(map(walk, node.values()))
+        return isinstance(node, list) and any(map(walk, node))
+
+    return walk(data)
+
+
 def passes(f: Filter, data: Any) -> bool:
+    if f.operator == "textIn":
+        return text_in(f, data)
     value = field(f, data)
     if value is _MISSING:
         return False
@@ -270,6 +303,27 @@ def test_reference_sorts_like_the_docs_say(tmp_path: Path) -> None:
 
 # --- odd cases, each run on both backends --------------------------------------------------
 
+ARRAYS: list[Any] = [[3], [2, 3], [1, 2, 3], [10], [], ["a"], [[1]], [None], [True, 1]]
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_arrays_tie_among_themselves(stores: list[tuple[Store, str]], descending: bool) -> None:
+    """Arrays of every length and content keep insertion order, among mixed types."""
+    prefix = f"arr{next(_rounds)}"
+    datas = [{"s": v} for v in [*ARRAYS[:3], 2, "b", *ARRAYS[3:6], None, {"k": 1}, True,
+                                *ARRAYS[6:]]] + [{"t": 1}]
+    elements = [NewElement(records.new_record(f"{prefix}/e", d)) for d in datas]
+    query = PageQuery((EndpointSelect(f"{prefix}/e", (), ("s",)),), True, descending, 0, None)
+    expected = reference(query, [(e.record.endpoint, e.record.record_id,
+                                  orjson.loads(e.record.data)) for e in elements])
+    arrays = [{"s": a} for a in ARRAYS]
+    assert [data for _, _, data in expected if isinstance(data.get("s"), list)] == arrays
+    for store, hat_id in stores:
+        writes.insert(store, hat_id, elements, 1)
+        found = [(r.select_index, r.record_id, orjson.loads(r.data))
+                 for r in store.records.page(hat_id, query)]
+        assert found == expected, store.dialect
+
 ODD_DATA = [{"s": ["x", 1, None]}, {"s": "x"}, {"s": 1.0}, {"s": {"k": [1, 2]}}, {"s": None},
             {"t": "missing s"}, {"s": [[1], {"k": 1}]}, {"s": "é"}, {"s": "Z"}, {"s": True},
             {"s": "2017-04-20T14:37:27+01:00"}, {"s": 1492699047}, {"s": "Cities of London"}]
@@ -295,6 +349,8 @@ ODD_DATA = [{"s": ["x", 1, None]}, {"s": "x"}, {"s": 1.0}, {"s": {"k": [1, 2]}},
     Filter(("s",), "in", "timestampExtract", "year", value=[2017]),
     Filter(("s",), "find", search="city london"),
     Filter(("s",), "find", search="the"),
+    Filter(("s",), "textIn", value=("x",)),  # GET /data's filter: the key anywhere
+    Filter(("s", "k"), "textIn", value=("x",)),
 ], ids=repr)
 def test_odd_cases(stores: list[tuple[Store, str]], f: Filter) -> None:
     prefix = f"odd{next(_rounds)}"
@@ -303,7 +359,7 @@ def test_odd_cases(stores: list[tuple[Store, str]], f: Filter) -> None:
     expected = reference(query, [(e.record.endpoint, e.record.record_id,
                                   orjson.loads(e.record.data)) for e in elements])
     for store, hat_id in stores:
-        store.insert_elements(hat_id, elements, 1)
+        writes.insert(store, hat_id, elements, 1)
         found = [(r.select_index, r.record_id, orjson.loads(r.data))
-                 for r in store.query_page(hat_id, query)]
+                 for r in store.records.page(hat_id, query)]
         assert found == expected, store.dialect

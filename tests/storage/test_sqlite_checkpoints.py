@@ -15,9 +15,11 @@ import pytest
 
 from openhat.hats import service as hats
 from openhat.records import service as records
-from openhat.storage.rows import NewElement, RecordQuery
+from openhat.storage.query import endpoint_page
+from openhat.storage.rows import NewElement
 from openhat.storage.sqlite import checkpoints as sqlite_checkpoints
 from openhat.storage.sqlite.store import SqliteStore
+from tests.storage import writes
 
 NOW = 1_700_000_000_000
 
@@ -25,7 +27,7 @@ NOW = 1_700_000_000_000
 def write(store: SqliteStore, hat_id: str, start: int, count: int) -> None:
     elements = [NewElement(records.new_record("ns/ep", {"n": i, "text": "x" * 200}))
                 for i in range(start, start + count)]
-    store.insert_elements(hat_id, elements, NOW)
+    writes.insert(store, hat_id, elements, NOW)
 
 
 def test_writes_reach_the_database_file_without_autocheckpoint(tmp_path: Path) -> None:
@@ -42,7 +44,7 @@ def test_writes_reach_the_database_file_without_autocheckpoint(tmp_path: Path) -
     assert os.path.getsize(path) >= before + 2000 * 200
     store.close()
     reopened = SqliteStore(path)
-    assert len(reopened.read_records(hat_id, RecordQuery("ns/ep", take=5000))) == 2000
+    assert len(reopened.records.page(hat_id, endpoint_page("ns/ep", take=5000))) == 2000
     reopened.close()
 
 

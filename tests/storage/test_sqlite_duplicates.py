@@ -13,10 +13,12 @@ import pytest
 from openhat.hats import service as hats
 from openhat.records import service as records
 from openhat.storage.migrations import migrations
-from openhat.storage.rows import DuplicateRecord, NewElement, NewRecord, RecordQuery
+from openhat.storage.query import endpoint_page
+from openhat.storage.rows import DuplicateRecord, NewElement, NewRecord
 from openhat.storage.sqlite import duplicates as sqlite_duplicates
 from openhat.storage.sqlite import sql as sqlite_sql
 from openhat.storage.sqlite.store import SqliteStore
+from tests.storage import writes
 
 NOW = 1_700_000_000_000
 
@@ -26,7 +28,7 @@ def elements(*datas: Any, endpoint: str = "ns/ep") -> list[NewElement]:
 
 
 def stored_data(store: SqliteStore, hat_id: str, endpoint: str = "ns/ep") -> list[str]:
-    return [r.data for r in store.read_records(hat_id, RecordQuery(endpoint))]
+    return [r.data for r in store.records.page(hat_id, endpoint_page(endpoint))]
 
 
 @pytest.fixture
@@ -41,33 +43,33 @@ def test_every_digest_colliding_refuses_only_real_duplicates(
     monkeypatch.setattr(sqlite_duplicates, "duplicate_key", lambda *_: 7)
     hat_id = hats.create_hat(store, "a.example.test", "owner", "pa55w0rd").hat.hat_id
     other = hats.create_hat(store, "b.example.test", "owner", "pa55w0rd").hat.hat_id
-    store.insert_elements(hat_id, elements({"n": 1}, {"n": 2}), NOW)
-    store.insert_elements(hat_id, elements({"n": 1}, endpoint="ns/other"), NOW)
-    store.insert_elements(other, elements({"n": 1}), NOW)
+    writes.insert(store, hat_id, elements({"n": 1}, {"n": 2}), NOW)
+    writes.insert(store, hat_id, elements({"n": 1}, endpoint="ns/other"), NOW)
+    writes.insert(store, other, elements({"n": 1}), NOW)
     with pytest.raises(DuplicateRecord):
-        store.insert_elements(hat_id, elements({"n": 3}, {"n": 2}), NOW)
-    assert store.insert_elements(hat_id, elements({"n": 3}, {"n": 1}, {"n": 3}),
+        writes.insert(store, hat_id, elements({"n": 3}, {"n": 2}), NOW)
+    assert writes.insert(store, hat_id, elements({"n": 3}, {"n": 1}, {"n": 3}),
                                  NOW, skip_duplicates=True) == [True, False, False]
     assert stored_data(store, hat_id) == ['{"n":1}', '{"n":2}', '{"n":3}']
 
-    first = store.read_records(hat_id, RecordQuery("ns/ep"))[0].record_id
+    first = store.records.page(hat_id, endpoint_page("ns/ep"))[0].record_id
     update = records.new_record("ns/ep", {"n": 4}, first)
-    store.update_records(hat_id, [update], NOW)
+    writes.update(store, hat_id, [update], NOW)
     with pytest.raises(DuplicateRecord):
-        store.update_records(hat_id, [records.new_record("ns/ep", {"n": 2}, first)], NOW)
-    store.update_records(hat_id, [update], NOW)  # its own data again: not a duplicate
+        writes.update(store, hat_id, [records.new_record("ns/ep", {"n": 2}, first)], NOW)
+    writes.update(store, hat_id, [update], NOW)  # its own data again: not a duplicate
     assert stored_data(store, hat_id) == ['{"n":4}', '{"n":2}', '{"n":3}']
 
 
 def test_an_update_keeps_duplicate_detection_for_its_new_data(store: SqliteStore) -> None:
     hat_id = hats.create_hat(store, "a.example.test", "owner", "pa55w0rd").hat.hat_id
     [element] = elements({"v": "old"})
-    store.insert_elements(hat_id, [element], NOW)
+    writes.insert(store, hat_id, [element], NOW)
     new = records.new_record("ns/ep", {"v": "new"}, element.record.record_id)
-    store.update_records(hat_id, [NewRecord(*new)], NOW)
+    writes.update(store, hat_id, [NewRecord(*new)], NOW)
     with pytest.raises(DuplicateRecord):
-        store.insert_elements(hat_id, elements({"v": "new"}), NOW)
-    store.insert_elements(hat_id, elements({"v": "old"}), NOW)  # the old data is free again
+        writes.insert(store, hat_id, elements({"v": "new"}), NOW)
+    writes.insert(store, hat_id, elements({"v": "old"}), NOW)  # the old data is free again
 
 
 def test_records_stored_before_the_digest_existed_are_still_duplicates(tmp_path: Path) -> None:
@@ -92,5 +94,5 @@ def test_records_stored_before_the_digest_existed_are_still_duplicates(tmp_path:
     store = SqliteStore(path)
     assert store.migrate()[0] == "040_compact_duplicate_key"  # later ones follow
     with pytest.raises(DuplicateRecord):
-        store.insert_elements(hat_id, elements({"kept": True}), NOW)
+        writes.insert(store, hat_id, elements({"kept": True}), NOW)
     assert stored_data(store, hat_id) == ['{"kept":true}']

@@ -18,19 +18,19 @@ from openhat.storage.base import Store
 from openhat.storage.migrations import migrations
 from openhat.storage.postgres.move import NOT_HAT_DATA
 from openhat.storage.postgres.store import PostgresStore
+from openhat.storage.query import Filter, endpoint_page
 from openhat.storage.rows import (
     DirectoryEntry,
     DuplicateRecord,
-    FieldFilter,
     HatExists,
     HatUnavailable,
     NewElement,
     NewRecord,
-    RecordQuery,
     RecordsMissing,
 )
 from openhat.storage.sql.hats import HAT_TABLES
 from openhat.storage.sqlite.store import SqliteStore
+from tests.storage import writes
 
 NOW = 1_700_000_000_000
 
@@ -41,13 +41,21 @@ def rec(endpoint: str, data: Any) -> NewRecord:
 
 def put(store: Store, hat_id: str, *datas: Any, endpoint: str = "ns/ep") -> list[str]:
     elements = [NewElement(rec(endpoint, d)) for d in datas]
-    store.insert_elements(hat_id, elements, NOW)
+    writes.insert(store, hat_id, elements, NOW)
     return [e.record.record_id for e in elements]
 
 
-def page(store: Store, hat_id: str, endpoint: str = "ns/ep", **query: Any) -> list[Any]:
-    found = store.read_records(hat_id, RecordQuery(endpoint, **query))
+def page(store: Store, hat_id: str, endpoint: str = "ns/ep",
+         order_by: tuple[str, ...] | None = None, field_filter: Filter | None = None,
+         **query: Any) -> list[Any]:
+    found = store.records.page(hat_id, endpoint_page(
+        endpoint, order_by, filters=() if field_filter is None else (field_filter,), **query))
     return [orjson.loads(r.data) for r in found]
+
+
+def text_in(path: tuple[str, ...], values: tuple[str, ...]) -> Filter:
+    """GET /data's ad-hoc filter (storage.query: `textIn`)."""
+    return Filter(path, "textIn", value=values)
 
 
 @pytest.fixture
@@ -104,10 +112,10 @@ def test_data_round_trips_as_equal_json(store: Store, hat_id: str) -> None:
     data = {"s": "é \"q\" \\ \n\t", "f": 1.5, "i": -3, "big": 2**62, "b": [True, None],
             "o": {"z": 1, "a": [{}]}, "u": "😀"}
     [record_id] = put(store, hat_id, data)
-    found = store.get_record(hat_id, record_id)
+    found = store.records.get(hat_id, record_id)
     assert found is not None and orjson.loads(found.data) == data
     assert found.endpoint == "ns/ep"
-    assert store.get_record(hat_id, "00000000-0000-0000-0000-000000000000") is None
+    assert store.records.get(hat_id, "00000000-0000-0000-0000-000000000000") is None
 
 
 def test_duplicates_within_endpoint_refuse_the_whole_batch(store: Store, hat_id: str) -> None:
@@ -131,12 +139,12 @@ def test_skip_duplicates_stores_the_rest_in_order(store: Store, hat_id: str) -> 
         NewElement(rec("ns/ep", {"n": 4}), (rec("ns/ep", {"n": 4}),), "g3"),  # self dup
         NewElement(rec("ns/ep", {"n": 5})),
     ]
-    stored = store.insert_elements(hat_id, elements, NOW, skip_duplicates=True)
+    stored = writes.insert(store, hat_id, elements, NOW, skip_duplicates=True)
     assert stored == [True, False, True, False, False, False, True]
     assert page(store, hat_id) == [{"n": 1}, {"n": 0}, {"n": 2}, {"n": 5}]
     assert page(store, hat_id, "ns/link") == [{"l": 1}]
-    assert store.insert_elements(hat_id, [], NOW, skip_duplicates=True) == []
-    assert store.insert_elements(hat_id, [], NOW) == []
+    assert writes.insert(store, hat_id, [], NOW, skip_duplicates=True) == []
+    assert writes.insert(store, hat_id, [], NOW) == []
 
 
 def test_concurrent_skip_duplicates_store_each_record_once(store: Store, hat_id: str) -> None:
@@ -145,7 +153,7 @@ def test_concurrent_skip_duplicates_store_each_record_once(store: Store, hat_id:
 
     def write() -> None:
         elements = [NewElement(rec("ns/ep", d)) for d in datas]
-        results.append(store.insert_elements(hat_id, elements, NOW, skip_duplicates=True))
+        results.append(writes.insert(store, hat_id, elements, NOW, skip_duplicates=True))
 
     threads = [threading.Thread(target=write) for _ in range(4)]
     for thread in threads:
@@ -158,17 +166,17 @@ def test_concurrent_skip_duplicates_store_each_record_once(store: Store, hat_id:
 
 def test_updates_are_all_or_nothing(store: Store, hat_id: str) -> None:
     a, b = put(store, hat_id, {"v": "a"}, {"v": "b"})
-    store.update_records(hat_id, [NewRecord(a, "ns/ep", *_text_hash({"v": "a2"}))], NOW)
+    writes.update(store, hat_id, [NewRecord(a, "ns/ep", *_text_hash({"v": "a2"}))], NOW)
     with pytest.raises(RecordsMissing):
-        store.update_records(hat_id, [
+        writes.update(store, hat_id, [
             NewRecord(b, "ns/ep", *_text_hash({"v": "b2"})),
             NewRecord("00000000-0000-0000-0000-000000000000", "ns/ep", *_text_hash({"v": 1})),
         ], NOW)
     with pytest.raises(DuplicateRecord):
-        store.update_records(hat_id, [NewRecord(b, "ns/ep", *_text_hash({"v": "a2"}))], NOW)
+        writes.update(store, hat_id, [NewRecord(b, "ns/ep", *_text_hash({"v": "a2"}))], NOW)
     assert page(store, hat_id) == [{"v": "a2"}, {"v": "b"}]
-    store.update_records(hat_id, [NewRecord(b, "ns/ep", *_text_hash({"v": "b"}))], NOW)
-    store.update_records(hat_id, [], NOW)
+    writes.update(store, hat_id, [NewRecord(b, "ns/ep", *_text_hash({"v": "b"}))], NOW)
+    writes.update(store, hat_id, [], NOW)
 
 
 def _text_hash(data: Any) -> tuple[str, bytes]:
@@ -179,24 +187,24 @@ def _text_hash(data: Any) -> tuple[str, bytes]:
 def test_links_and_deletes(store: Store, hat_id: str) -> None:
     note = rec("ns/note", {"n": 1})
     nudge = rec("ns/nudge", {"m": 1})
-    store.insert_elements(hat_id, [NewElement(note, (nudge,), "group-1")], NOW)
+    writes.insert(store, hat_id, [NewElement(note, (nudge,), "group-1")], NOW)
     a, b, c = put(store, hat_id, {"x": 1}, {"x": 2}, {"x": 3})
-    store.link_records(hat_id, "group-2", [a, b, a])
+    writes.link(store, hat_id, "group-2", [a, b, a])
     with pytest.raises(RecordsMissing):
-        store.link_records(hat_id, "group-3", [c, "00000000-0000-0000-0000-000000000000"])
-    assert store.record_endpoints(hat_id, [a, note.record_id, b]) == ["ns/ep", "ns/note"]
-    assert store.endpoints(hat_id) == ["ns/ep", "ns/note", "ns/nudge"]
+        writes.link(store, hat_id, "group-3", [c, "00000000-0000-0000-0000-000000000000"])
+    assert store.records.endpoints_of(hat_id, [a, note.record_id, b]) == ["ns/ep", "ns/note"]
+    assert store.records.endpoints(hat_id) == ["ns/ep", "ns/note", "ns/nudge"]
     with pytest.raises(RecordsMissing):
-        store.delete_records(hat_id, [a, a])
+        writes.delete(store, hat_id, [a, a])
     with pytest.raises(RecordsMissing):
-        store.delete_records(hat_id, [a, "00000000-0000-0000-0000-000000000000"])
+        writes.delete(store, hat_id, [a, "00000000-0000-0000-0000-000000000000"])
     assert page(store, hat_id) == [{"x": 1}, {"x": 2}, {"x": 3}]
-    store.delete_records(hat_id, [a])
+    writes.delete(store, hat_id, [a])
     assert page(store, hat_id) == [{"x": 2}, {"x": 3}]
-    assert store.delete_endpoint(hat_id, "ns/nudge") == 1
-    assert store.delete_endpoint(hat_id, "ns/nudge") == 0
-    assert store.endpoints(hat_id) == ["ns/ep", "ns/note"]
-    store.delete_records(hat_id, [])
+    assert writes.delete_endpoint(store, hat_id, "ns/nudge") == 1
+    assert writes.delete_endpoint(store, hat_id, "ns/nudge") == 0
+    assert store.records.endpoints(hat_id) == ["ns/ep", "ns/note"]
+    writes.delete(store, hat_id, [])
 
 
 @pytest.mark.parametrize(("path", "values", "expected"), [
@@ -219,13 +227,13 @@ def test_field_filter(store: Store, hat_id: str, path: tuple[str, ...],
         {"id": 6, "k": "y"},
         {"id": 7, "k": 1},
         {"id": 8, "k": {"z": "x"}})
-    found = page(store, hat_id, field_filter=FieldFilter(path, values))
+    found = page(store, hat_id, field_filter=text_in(path, values))
     assert [d["id"] for d in found] == expected
 
 
 def test_filter_applies_before_paging(store: Store, hat_id: str) -> None:
     put(store, hat_id, *[{"i": i, "k": "even" if i % 2 == 0 else "odd"} for i in range(10)])
-    found = page(store, hat_id, field_filter=FieldFilter(("k",), ("odd",)), skip=1, take=2)
+    found = page(store, hat_id, field_filter=text_in(("k",), ("odd",)), skip=1, take=2)
     assert [d["i"] for d in found] == [3, 5]
 
 
@@ -271,14 +279,14 @@ def test_hats_never_see_each_others_rows(store: Store) -> None:
     b = hats.create_hat(store, "b.example.test", "owner", "pw-b").hat.hat_id
     [ra] = put(store, a, {"same": 1})
     [rb] = put(store, b, {"same": 1})  # same data in another HAT: not a duplicate
-    assert store.get_record(b, ra) is None
+    assert store.records.get(b, ra) is None
     with pytest.raises(RecordsMissing):
-        store.delete_records(b, [ra])
+        writes.delete(store, b, [ra])
     with pytest.raises(RecordsMissing):
-        store.link_records(b, "g", [ra, rb])
-    assert store.delete_endpoint(b, "ns/ep") == 1
+        writes.link(store, b, "g", [ra, rb])
+    assert writes.delete_endpoint(store, b, "ns/ep") == 1
     assert page(store, a) == [{"same": 1}]
-    assert store.endpoints(b) == []
+    assert store.records.endpoints(b) == []
 
 
 def test_every_table_with_hat_rows_is_known_to_delete_and_move(store: Store) -> None:
@@ -350,12 +358,12 @@ def test_text_that_copy_must_escape_round_trips(store: Store, hat_id: str) -> No
     return and backslash are special: every one must come back as sent."""
     odd = "tab\there\nnew\rcr\\back\\\\slash\\N"
     [record_id] = put(store, hat_id, {odd: odd, "raw": "\\t\\n"}, endpoint="ns/" + odd)
-    found = store.get_record(hat_id, record_id)
+    found = store.records.get(hat_id, record_id)
     assert found is not None
     assert found.endpoint == "ns/" + odd
     assert orjson.loads(found.data) == {odd: odd, "raw": "\\t\\n"}
     element = NewElement(rec("ns/x", {"a": 1}), (rec("ns/y", {"b": odd}),), "group\t\\1")
-    store.insert_elements(hat_id, [element], NOW)
+    writes.insert(store, hat_id, [element], NOW)
     assert page(store, hat_id, "ns/y") == [{"b": odd}]
 
 
@@ -366,11 +374,11 @@ def test_a_batch_of_multibyte_text_is_stored_exactly_and_in_order(store: Store,
     datas = [{"t": "é" * i + "€" * (i % 3) + "🎩" * (i % 5) + "x" * (i % 7)} for i in range(300)]
     elements = [NewElement(rec("ns/ep", d), (rec("ns/l", {"of": d["t"]}),), f"g{i}")
                 for i, d in enumerate(datas)]
-    store.insert_elements(hat_id, elements, NOW)
+    writes.insert(store, hat_id, elements, NOW)
     assert page(store, hat_id, take=1000) == datas
     assert page(store, hat_id, "ns/l", take=1000) == [{"of": d["t"]} for d in datas]
     for element in elements[::37]:
-        found = store.get_record(hat_id, element.record.record_id)
+        found = store.records.get(hat_id, element.record.record_id)
         assert found is not None and orjson.loads(found.data) == orjson.loads(element.record.data)
 
 

@@ -12,6 +12,7 @@ from openhat.identity import tokens
 from openhat.records import service as records
 from openhat.storage.base import Store
 from openhat.storage.rows import NewElement
+from tests.storage import writes
 
 NOW = 1_700_000_000_000
 
@@ -95,12 +96,12 @@ def test_hat_owner(store: Store, hat_id: str) -> None:
 
 
 def test_newest_record_time(store: Store, hat_id: str) -> None:
-    assert store.newest_record_time(hat_id, "ns/ep") is None
+    assert store.records.newest_time(hat_id, "ns/ep") is None
     first = records.new_record("ns/ep", {"n": 1})
-    store.insert_elements(hat_id, [NewElement(first)], NOW)
-    store.insert_elements(hat_id, [NewElement(records.new_record("ns/ep", {"n": 2}))], NOW + 5)
-    assert store.newest_record_time(hat_id, "ns/ep") == NOW + 5
-    store.update_records(hat_id, [records.new_record("ns/ep", {"n": 3}, first.record_id)],
+    writes.insert(store, hat_id, [NewElement(first)], NOW)
+    writes.insert(store, hat_id, [NewElement(records.new_record("ns/ep", {"n": 2}))], NOW + 5)
+    assert store.records.newest_time(hat_id, "ns/ep") == NOW + 5
+    writes.update(store, hat_id, [records.new_record("ns/ep", {"n": 3}, first.record_id)],
                          NOW + 9)
-    assert store.newest_record_time(hat_id, "ns/ep") == NOW + 9
-    assert store.newest_record_time(hat_id, "ns/other") is None
+    assert store.records.newest_time(hat_id, "ns/ep") == NOW + 9
+    assert store.records.newest_time(hat_id, "ns/other") is None

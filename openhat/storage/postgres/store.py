@@ -3,14 +3,15 @@
 Connections run in autocommit mode, so a read costs one round trip; every write opens an
 explicit transaction and is all or nothing. Record batches go in with COPY (the fastest way
 into PostgreSQL, perf-notes); record data is stored as JSONB and read back as its text
-(`data::text`), which the web layer passes through without decoding.
+(`data::text`), which the web layer passes through without decoding (the records area:
+postgres/records.py).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
@@ -20,19 +21,8 @@ from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from openhat.storage import migrations, redact_url
 from openhat.storage.base import Store, Tx
-from openhat.storage.postgres import sql as postgres_sql
-from openhat.storage.postgres.apps import PostgresApplications
-from openhat.storage.postgres.queries import PostgresQueries
-from openhat.storage.rows import (
-    DuplicateRecord,
-    HatUnavailable,
-    NewElement,
-    NewRecord,
-    RecordQuery,
-    RecordsMissing,
-    StorageError,
-    StoredRecord,
-)
+from openhat.storage.postgres.records import PostgresRecords, PostgresRecordsWriter, order_indexes
+from openhat.storage.rows import HatUnavailable, StorageError
 from openhat.storage.sql.dialect import Dialect
 from openhat.storage.sql.runner import Sql
 
@@ -46,9 +36,6 @@ _CONNECT_TIMEOUT_S = 10.0
 _ANALYZE_SHARE = 0.5
 _ANALYZE_FLOOR = 10_000
 
-_RECORD_COLUMNS = "hat_id, record_id, endpoint, data, hash, created_at, updated_at"
-
-
 POSTGRES = Dialect(
     name="postgres", pyformat=True, unique_violations=(pg_errors.UniqueViolation,),
     has_role="roles::jsonb ? :role", byte_order=' COLLATE "C"', for_update=" FOR UPDATE",
@@ -56,7 +43,7 @@ POSTGRES = Dialect(
     lock_table="LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
 
 
-class PostgresStore(PostgresApplications, PostgresQueries, Store):
+class PostgresStore(Store):
 
     def __init__(self, url: str, min_size: int = 1, max_size: int = 10) -> None:
         self.url = url
@@ -73,7 +60,8 @@ class PostgresStore(PostgresApplications, PostgresQueries, Store):
         self._written_since_analyze = 0
         self._analyzed_rows: float | None = None
         self._analyzing = False
-        Store.__init__(self, POSTGRES, Sql(POSTGRES, self._read))
+        reads = Sql(POSTGRES, self._read)
+        Store.__init__(self, POSTGRES, reads, PostgresRecords(reads, order_indexes(reads)))
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:
@@ -98,7 +86,11 @@ class PostgresStore(PostgresApplications, PostgresQueries, Store):
     @contextmanager
     def _transaction(self, hat_id: str | None) -> Iterator[Tx]:
         with self._write(hat_id) as conn:
-            yield Tx(hat_id, Sql(POSTGRES, lambda: nullcontext(conn)))
+            sql = Sql(POSTGRES, lambda: nullcontext(conn))
+            records = PostgresRecordsWriter(sql, self.records.indexes)
+            tx = Tx(hat_id, sql, records)
+            tx.after_commit.append(lambda: self.note_bulk_write(records.written))
+            yield tx
 
     # --- lifecycle ---------------------------------------------------------------------
     @contextmanager
@@ -118,38 +110,12 @@ class PostgresStore(PostgresApplications, PostgresQueries, Store):
     def close(self) -> None:
         self._pool.close()
 
-    # --- records -----------------------------------------------------------------------
-    def insert_elements(self, hat_id: str, elements: Sequence[NewElement], now: int,
-                        skip_duplicates: bool = False) -> list[bool]:
-        if not elements:
-            return []
-        if not skip_duplicates:
-            try:
-                with self._write(hat_id) as conn:
-                    rows = _copy_elements(conn, hat_id, elements, now)
-            except pg_errors.UniqueViolation as exc:
-                raise DuplicateRecord(str(exc)) from exc
-            self.note_bulk_write(rows)
-            return [True] * len(elements)
-        with self._pool.connection() as conn:
-            try:
-                with conn.transaction():
-                    _lock_hat(conn, hat_id)
-                    stored = _insert_new_elements(conn, hat_id, elements, now)
-            except pg_errors.UniqueViolation:
-                # A concurrent writer stored some of the same data since the check: go one
-                # element at a time, each in its own savepoint.
-                with conn.transaction():
-                    _lock_hat(conn, hat_id)
-                    stored = _insert_one_by_one(conn, hat_id, elements, now)
-        self.note_bulk_write(sum(_row_count(e) for e, ok in zip(elements, stored, strict=True)
-                              if ok))
-        return stored
-
     def note_bulk_write(self, rows: int) -> None:
         """Count `rows` written; once they pass a share of the table as last analyzed,
         ANALYZE in the background, so the planner never works from the statistics of a far
         smaller table (perf-notes) and no request waits for it."""
+        if rows <= 0:
+            return
         with self._analyze_lock:
             self._written_since_analyze += rows
             if self._analyzed_rows is None:
@@ -175,76 +141,6 @@ class PostgresStore(PostgresApplications, PostgresQueries, Store):
         finally:
             with self._analyze_lock:
                 self._analyzing = False
-
-    def read_records(self, hat_id: str, query: RecordQuery) -> list[StoredRecord]:
-        sql, params = postgres_sql.select_page(hat_id, query)
-        with self._read() as conn:
-            rows = conn.execute(sql.encode(), params).fetchall()
-        return [StoredRecord(*row) for row in rows]
-
-    def get_record(self, hat_id: str, record_id: str) -> StoredRecord | None:
-        with self._read() as conn:
-            row = conn.execute("SELECT record_id, endpoint, data::text FROM records"
-                               " WHERE hat_id = %s AND record_id = %s",
-                               (hat_id, record_id)).fetchone()
-        return StoredRecord(*row) if row else None
-
-    def update_records(self, hat_id: str, updates: Sequence[NewRecord], now: int) -> None:
-        if not updates:
-            return
-        try:
-            with self._write(hat_id) as conn, conn.cursor() as cur:
-                cur.executemany(
-                    "UPDATE records SET data = %s::jsonb, hash = %s, updated_at = %s"
-                    " WHERE hat_id = %s AND record_id = %s",
-                    [(u.data, u.hash, now, hat_id, u.record_id) for u in updates])
-                # Each update touches at most one row: fewer rows means an unknown id.
-                if cur.rowcount != len(updates):
-                    raise RecordsMissing("unknown record id")
-        except pg_errors.UniqueViolation as exc:
-            raise DuplicateRecord(str(exc)) from exc
-
-    def delete_records(self, hat_id: str, record_ids: Sequence[str]) -> None:
-        if len(set(record_ids)) != len(record_ids):
-            raise RecordsMissing("an id is listed twice")
-        with self._write(hat_id) as conn:
-            deleted = _delete_records(conn, hat_id, "record_id = ANY(%s)", list(record_ids))
-            if deleted != len(record_ids):
-                raise RecordsMissing("unknown record id")
-
-    def delete_endpoint(self, hat_id: str, endpoint: str) -> int:
-        with self._write(hat_id) as conn:
-            return _delete_records(conn, hat_id, "endpoint = %s", endpoint)
-
-    def link_records(self, hat_id: str, group_id: str, record_ids: Sequence[str]) -> None:
-        unique = list(dict.fromkeys(record_ids))
-        with self._write(hat_id) as conn:
-            # FOR KEY SHARE: the records cannot be deleted under the new links.
-            found = conn.execute("SELECT count(*) FROM (SELECT 1 FROM records WHERE hat_id = %s"
-                                 " AND record_id = ANY(%s) FOR KEY SHARE) f",
-                                 (hat_id, unique)).fetchone()
-            if found is None or found[0] != len(unique):
-                raise RecordsMissing("unknown record id")
-            conn.execute("INSERT INTO record_links SELECT %s, %s, unnest(%s::text[])",
-                         (hat_id, group_id, unique))
-
-    def endpoints(self, hat_id: str) -> list[str]:
-        # A loose index scan: one index probe per distinct endpoint instead of reading every
-        # record of the HAT.
-        with self._read() as conn:
-            rows = conn.execute(
-                "WITH RECURSIVE e AS ((SELECT endpoint FROM records WHERE hat_id = %(h)s"
-                " ORDER BY endpoint LIMIT 1) UNION ALL SELECT (SELECT endpoint FROM records"
-                " WHERE hat_id = %(h)s AND endpoint > e.endpoint ORDER BY endpoint LIMIT 1)"
-                " FROM e WHERE e.endpoint IS NOT NULL)"
-                " SELECT endpoint FROM e WHERE endpoint IS NOT NULL", {"h": hat_id}).fetchall()
-        return sorted(row[0] for row in rows)
-
-    def record_endpoints(self, hat_id: str, record_ids: Sequence[str]) -> list[str]:
-        with self._read() as conn:
-            rows = conn.execute("SELECT DISTINCT endpoint FROM records WHERE hat_id = %s"
-                                " AND record_id = ANY(%s)", (hat_id, list(record_ids))).fetchall()
-        return sorted(row[0] for row in rows)
 
 
 def _configure(conn: Connection) -> None:
@@ -276,113 +172,3 @@ class _Migrating(migrations.Migrating):
             self._conn.execute(migration.sql.encode())
             self._conn.execute(POSTGRES.text(migrations.RECORD),
                                migrations.record(migration, applied_at_s))
-
-
-def _row_count(element: NewElement) -> int:
-    return 1 + (len(element.links) if element.group_id else 0)
-
-
-def _copy_elements(conn: Connection, hat_id: str, elements: Sequence[NewElement],
-                   now: int) -> int:
-    """COPY the elements' records (each followed by its links, so `seq` keeps the request's
-    order) and their link groups; returns the number of records written.
-
-    The COPY text is built here in one piece: a third faster than psycopg's row-by-row
-    `write_row` for batches of seed-shaped records, measured."""
-    hat = _copy_text(hat_id)
-    tail = f"\t{now}\t{now}\n"
-    rows: list[str] = []
-    links: list[str] = []
-    for record, element_links, group_id in elements:
-        rows.append(_copy_record(hat, record, tail))
-        if element_links and group_id:
-            group = f"{hat}\t{_copy_text(group_id)}\t"
-            links.append(group + _copy_text(record.record_id) + "\n")
-            for link in element_links:
-                rows.append(_copy_record(hat, link, tail))
-                links.append(group + _copy_text(link.record_id) + "\n")
-    with conn.cursor() as cur:
-        with cur.copy(f"COPY records ({_RECORD_COLUMNS}) FROM STDIN") as copy:
-            copy.write("".join(rows).encode())
-        if links:
-            with cur.copy("COPY record_links (hat_id, group_id, record_id) FROM STDIN") as copy:
-                copy.write("".join(links).encode())
-    return len(rows)
-
-
-def _copy_record(hat: str, record: NewRecord, tail: str) -> str:
-    return (f"{hat}\t{_copy_text(record.record_id)}\t{_copy_text(record.endpoint)}\t"
-            f"{_copy_text(record.data)}\t\\\\x{record.hash.hex()}{tail}")
-
-
-def _copy_text(value: str) -> str:
-    """A value in COPY's text format: backslash, tab, newline and carriage return escaped
-    (compact JSON holds none of the last three raw; it does hold backslashes)."""
-    if "\\" in value:
-        value = value.replace("\\", "\\\\")
-    if "\t" in value or "\n" in value or "\r" in value:
-        value = value.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    return value
-
-
-def _insert_new_elements(conn: Connection, hat_id: str, elements: Sequence[NewElement],
-                         now: int) -> list[bool]:
-    """Store the elements that duplicate neither stored data nor an earlier kept element
-    (nor themselves), found with one query; returns which were stored."""
-    keys = [[(r.endpoint, r.hash) for r in _records_of(e)] for e in elements]
-    endpoints = [endpoint for element_keys in keys for endpoint, _ in element_keys]
-    hashes = [digest for element_keys in keys for _, digest in element_keys]
-    stored_keys = {(row[0], bytes(row[1])) for row in conn.execute(
-        "SELECT r.endpoint, r.hash FROM records r JOIN unnest(%s::text[], %s::bytea[])"
-        " AS k(endpoint, hash) ON r.endpoint = k.endpoint AND r.hash = k.hash"
-        " WHERE r.hat_id = %s", (endpoints, hashes, hat_id))}
-    kept: list[bool] = []
-    for element_keys in keys:
-        fresh = (len(set(element_keys)) == len(element_keys)
-                 and not any(key in stored_keys for key in element_keys))
-        kept.append(fresh)
-        if fresh:
-            stored_keys.update(element_keys)
-    chosen = [e for e, ok in zip(elements, kept, strict=True) if ok]
-    if chosen:
-        _copy_elements(conn, hat_id, chosen, now)
-    return kept
-
-
-def _insert_one_by_one(conn: Connection, hat_id: str, elements: Sequence[NewElement],
-                       now: int) -> list[bool]:
-    stored = []
-    for element in elements:
-        try:
-            with conn.transaction():  # a savepoint
-                _copy_elements(conn, hat_id, (element,), now)
-        except pg_errors.UniqueViolation:
-            stored.append(False)
-        else:
-            stored.append(True)
-    return stored
-
-
-def _records_of(element: NewElement) -> list[NewRecord]:
-    if element.links and element.group_id:
-        return [element.record, *element.links]
-    return [element.record]
-
-
-def _delete_records(conn: Connection, hat_id: str, condition: str, value: Any) -> int:
-    """Delete the HAT's records matching `condition` with their link memberships; returns how
-    many records went. A group left with fewer than two members links nothing any more, so it
-    goes too (the original removes groups left empty)."""
-    row = conn.execute(
-        f"WITH doomed AS (DELETE FROM records WHERE hat_id = %s AND {condition}"
-        " RETURNING record_id), unlinked AS (DELETE FROM record_links WHERE hat_id = %s AND"
-        " record_id IN (SELECT record_id FROM doomed) RETURNING group_id)"
-        " SELECT (SELECT count(*) FROM doomed), (SELECT array_agg(DISTINCT group_id)"
-        " FROM unlinked)", (hat_id, value, hat_id)).fetchone()
-    assert row is not None
-    deleted, groups = int(row[0]), row[1]
-    if groups:
-        conn.execute("DELETE FROM record_links WHERE hat_id = %s AND group_id IN (SELECT group_id"
-                     " FROM record_links WHERE hat_id = %s AND group_id = ANY(%s)"
-                     " GROUP BY group_id HAVING count(*) < 2)", (hat_id, hat_id, groups))
-    return deleted

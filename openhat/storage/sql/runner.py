@@ -7,7 +7,7 @@ inside a unit of work always the transaction's own, outside one a reader per cal
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -40,6 +40,18 @@ class Sql:
         """Execute a write; returns the number of rows it changed."""
         with self._connect() as conn:
             return int(conn.execute(self.dialect.text(sql), params or {}).rowcount)
+
+    def native(self, sql: str, params: Sequence[Any] | Params) -> list[Row]:
+        """The rows of SQL already in the engine's own parameter style (`?` or `%s`): the
+        record query builders' text, run as it is (rows as the driver gives them)."""
+        with self._connect() as conn:
+            rows: list[Row] = conn.execute(sql, params).fetchall()
+            return rows
+
+    def connection(self) -> AbstractContextManager[Any]:
+        """The connection itself, for the hand-written record write paths (COPY, one-step
+        inserts) that need more than `run`."""
+        return self._connect()
 
     def unique_violation(self, exc: BaseException) -> bool:
         """Whether `exc` is this engine's unique-key violation."""

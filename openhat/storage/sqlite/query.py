@@ -136,6 +136,8 @@ class FilterSql:
         return "?"
 
     def build(self, f: Filter) -> str:
+        if f.operator == "textIn":
+            return self._text_in(f.path, f.value)
         if f.transform in ("datetimeExtract", "timestampExtract"):
             return self._on_number(f)
         p = path_sql(f.path, self.data)
@@ -157,6 +159,26 @@ class FilterSql:
                 return generic
             return f"({scalar} OR (json_type({d}, {p}) = 'array' AND {generic}))"
         return self._between(f"json_type({d}, {p})", f"json_extract({d}, {p})", f)
+
+    def _text_in(self, path: Path, values: Sequence[str]) -> str:
+        """GET /data's filter (storage.query: `textIn`)."""
+        d = self.data
+        marks = ", ".join(self.bind(v) for v in values)
+        if len(path) == 1:
+            key = path[0]
+            quoted = '."' + key.replace('"', '""') + '"'
+            # A string under the key itself, or a string element of an array under the key
+            # (json_tree reports an element's container path in `path`).
+            return (f"EXISTS (SELECT 1 FROM json_tree({d}) t WHERE t.type = 'text' AND t.atom"
+                    f" IN ({marks}) AND (t.key = {self.bind(key)} OR (typeof(t.key) ="
+                    f" 'integer' AND (substr(t.path, -length({self.bind('.' + key)})) ="
+                    f" {self.bind('.' + key)} OR substr(t.path, -length({self.bind(quoted)}))"
+                    f" = {self.bind(quoted)}))))")
+        # Every key an object key: `$."a"."0"` (JSON1 has no escape for `"`: such keys are
+        # refused before they get here, wire.unsafe_path_key).
+        exact = lit("$" + "".join("." + _quoted(key) for key in path))
+        return (f"(json_type({d}, {exact}) = 'text' AND json_extract({d}, {exact}) IN"
+                f" ({marks}))")
 
     def _scalar_member(self, p: str, value: Any) -> str:
         """`F @> scalar`: F equals it, or F is an array with it as an element."""
@@ -240,15 +262,17 @@ def jsonsem_query(search: str) -> set[str]:
 # --- the page and the links ----------------------------------------------------------------
 
 def _select(hat_id: str, index: int, select: EndpointSelect, query: PageQuery,
-            params: list[Any]) -> tuple[str, list[str]]:
+            params: list[Any], union: bool = False) -> tuple[str, list[str]]:
     """One endpoint's SELECT and its ORDER BY terms (without direction handling)."""
     builder = FilterSql("data", params)
     where = [f"hat_id = {lit(hat_id)}", f"endpoint = {lit(select.endpoint)}",
              *(builder.build(f) for f in select.filters)]
     keys = sort_keys(select.order_path) if query.ordered and select.order_path is not None \
         else []
-    columns = ", ".join([f"{index} AS q", "seq", "record_id", "endpoint", "data",
-                         *(f"{k} AS k{i}" for i, k in enumerate(keys))])
+    # A QueriedRecord's columns; a branch of a union adds what the union is sorted by.
+    columns = ", ".join(["record_id", "endpoint", "data", f"{index} AS q",
+                         *(["seq", *(f"{k} AS k{i}" for i, k in enumerate(keys))]
+                           if union else [])])
     return f"SELECT {columns} FROM records WHERE {' AND '.join(where)}", keys
 
 
@@ -273,7 +297,7 @@ def page_sql(hat_id: str, query: PageQuery) -> tuple[str, list[Any]]:
     branches = []
     width = 0
     for index, select in enumerate(query.selects):
-        sql, keys = _select(hat_id, index, select, query, params)
+        sql, keys = _select(hat_id, index, select, query, params, union=True)
         width = len(keys)
         branches.append(f"SELECT * FROM ({sql} ORDER BY"
                         f" {_order(keys, query.descending, '')}{branch_limit})")

@@ -15,29 +15,19 @@ from __future__ import annotations
 import fcntl
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, nullcontext
 from pathlib import Path
 
 from openhat.storage import migrations
 from openhat.storage.base import Store, Tx
-from openhat.storage.rows import (
-    DuplicateRecord,
-    NewElement,
-    NewRecord,
-    RecordQuery,
-    RecordsMissing,
-    StoredRecord,
-)
 from openhat.storage.sql.dialect import Dialect
 from openhat.storage.sql.runner import Sql
 from openhat.storage.sqlite import duplicates as sqlite_duplicates
-from openhat.storage.sqlite import inserts as sqlite_inserts
 from openhat.storage.sqlite import query as sqlite_query
 from openhat.storage.sqlite import sql as sqlite_sql
-from openhat.storage.sqlite.apps import SqliteApplications
 from openhat.storage.sqlite.checkpoints import Checkpointer
-from openhat.storage.sqlite.queries import SqliteQueries
+from openhat.storage.sqlite.records import SqliteRecords, SqliteRecordsWriter, order_indexes
 
 _BUSY_TIMEOUT_MS = 30_000
 PRAGMAS = (
@@ -56,7 +46,7 @@ SQLITE = Dialect(
     byte_order="", for_update="", named_lock=None, lock_table=None)
 
 
-class SqliteStore(SqliteApplications, SqliteQueries, Store):
+class SqliteStore(Store):
     def __init__(self, path: str) -> None:
         self.path = path
         if path != ":memory:":
@@ -72,7 +62,8 @@ class SqliteStore(SqliteApplications, SqliteQueries, Store):
             # The writer leaves checkpoints to the Checkpointer thread (sqlite_checkpoints.py).
             self._writer.execute("PRAGMA wal_autocheckpoint=0")
             self._checkpointer = Checkpointer(path, self._exclusive)
-        Store.__init__(self, SQLITE, Sql(SQLITE, lambda: nullcontext(self._reader())))
+        reads = Sql(SQLITE, lambda: nullcontext(self._reader()))
+        Store.__init__(self, SQLITE, reads, SqliteRecords(reads, order_indexes(reads, self._write)))
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
@@ -124,9 +115,20 @@ class SqliteStore(SqliteApplications, SqliteQueries, Store):
 
     @contextmanager
     def _transaction(self, hat_id: str | None) -> Iterator[Tx]:
-        # One writer at a time (every process): no HAT row to hold, moves are PostgreSQL's.
-        with self._write() as conn:
-            yield Tx(hat_id, Sql(SQLITE, lambda: nullcontext(conn)))
+        """One writer at a time (every process): no HAT row to hold, moves are PostgreSQL's.
+        The write transaction begins with the unit of work's first statement, so the Python
+        work before it (preparing a batch's rows) does not hold every other writer up; all
+        of the statements still run in that one transaction."""
+        with ExitStack() as stack:
+            begun: list[sqlite3.Connection] = []
+
+            def connect() -> nullcontext[sqlite3.Connection]:
+                if not begun:
+                    begun.append(stack.enter_context(self._write()))
+                return nullcontext(begun[0])
+
+            sql = Sql(SQLITE, connect)
+            yield Tx(hat_id, sql, SqliteRecordsWriter(sql, self.records.indexes))
 
     # --- lifecycle ---------------------------------------------------------------------
     @contextmanager
@@ -148,110 +150,6 @@ class SqliteStore(SqliteApplications, SqliteQueries, Store):
         if self._lock_file is not None:
             self._lock_file.close()
 
-    # --- records -----------------------------------------------------------------------
-    def insert_elements(self, hat_id: str, elements: Sequence[NewElement], now: int,
-                        skip_duplicates: bool = False) -> list[bool]:
-        if not skip_duplicates:
-            rows = sqlite_inserts.element_rows(hat_id, elements)  # all built before the lock
-            keys = rows.content_keys()
-            if len(keys) != len(rows.records):
-                raise DuplicateRecord("the same data twice in one endpoint")
-            prepared = sqlite_inserts.prepare(hat_id, now, rows)
-            with self._write() as conn:
-                if not keys.isdisjoint(sqlite_duplicates.stored(conn, hat_id, rows.dup_keys())):
-                    raise DuplicateRecord("data already stored")
-                sqlite_inserts.insert(conn, prepared)
-            return [True] * len(elements)
-        per_element = [sqlite_inserts.element_rows(hat_id, (e,)) for e in elements]
-        with self._write() as conn:
-            taken = sqlite_duplicates.stored(conn, hat_id,
-                                             [k for rows in per_element for k in rows.dup_keys()])
-            kept = sqlite_inserts.Rows([], [])
-            stored = []
-            for rows in per_element:
-                keys = rows.content_keys()
-                ok = len(keys) == len(rows.records) and taken.isdisjoint(keys)
-                if ok:
-                    taken |= keys
-                    kept.records.extend(rows.records)
-                    kept.links.extend(rows.links)
-                stored.append(ok)
-            sqlite_inserts.insert(conn, sqlite_inserts.prepare(hat_id, now, kept))
-            return stored
-
-    def read_records(self, hat_id: str, query: RecordQuery) -> list[StoredRecord]:
-        sql, params = sqlite_sql.select_page(hat_id, query)
-        return [StoredRecord(*row) for row in self._reader().execute(sql, params)]
-
-    def get_record(self, hat_id: str, record_id: str) -> StoredRecord | None:
-        row = self._reader().execute(
-            "SELECT record_id, endpoint, data FROM records WHERE hat_id = ? AND record_id = ?",
-            (hat_id, record_id),
-        ).fetchone()
-        return StoredRecord(*row) if row else None
-
-    def update_records(self, hat_id: str, updates: Sequence[NewRecord], now: int) -> None:
-        with self._write() as conn:
-            for update in updates:
-                row = conn.execute("SELECT endpoint FROM records WHERE hat_id = ? AND"
-                                   " record_id = ?", (hat_id, update.record_id)).fetchone()
-                if row is None:
-                    raise RecordsMissing(update.record_id)
-                dup_key = sqlite_duplicates.duplicate_key(hat_id, row[0], update.hash)
-                if sqlite_duplicates.stored_elsewhere(conn, hat_id, update.record_id, row[0],
-                                                      update.hash, dup_key):
-                    raise DuplicateRecord(update.record_id)
-                conn.execute("UPDATE records SET data = ?, hash = ?, dup_key = ?, updated_at = ?"
-                             " WHERE hat_id = ? AND record_id = ?",
-                             (update.data, update.hash, dup_key, now, hat_id, update.record_id))
-
-    def delete_records(self, hat_id: str, record_ids: Sequence[str]) -> None:
-        with self._write() as conn:
-            if len(set(record_ids)) != len(record_ids):
-                raise RecordsMissing("an id is listed twice")
-            conn.execute("CREATE TEMP TABLE IF NOT EXISTS doomed (record_id TEXT PRIMARY KEY)")
-            conn.execute("DELETE FROM temp.doomed")
-            conn.executemany("INSERT INTO temp.doomed VALUES (?)", [(i,) for i in record_ids])
-            deleted = _delete_doomed(conn, hat_id)
-            if deleted != len(record_ids):
-                raise RecordsMissing("unknown record id")
-
-    def delete_endpoint(self, hat_id: str, endpoint: str) -> int:
-        with self._write() as conn:
-            conn.execute("CREATE TEMP TABLE IF NOT EXISTS doomed (record_id TEXT PRIMARY KEY)")
-            conn.execute("DELETE FROM temp.doomed")
-            conn.execute("INSERT INTO temp.doomed SELECT record_id FROM records"
-                         " WHERE hat_id = ? AND endpoint = ?", (hat_id, endpoint))
-            return _delete_doomed(conn, hat_id)
-
-    def link_records(self, hat_id: str, group_id: str, record_ids: Sequence[str]) -> None:
-        unique = list(dict.fromkeys(record_ids))
-        with self._write() as conn:
-            found = 0
-            for chunk in sqlite_sql.chunks(unique):
-                marks = ",".join("?" * len(chunk))
-                found += conn.execute(f"SELECT count(*) FROM records WHERE hat_id = ? AND"
-                                      f" record_id IN ({marks})", (hat_id, *chunk)).fetchone()[0]
-            if found != len(unique):
-                raise RecordsMissing("unknown record id")
-            conn.executemany("INSERT INTO record_links VALUES (?, ?, ?)",
-                             [(hat_id, group_id, record_id) for record_id in unique])
-
-    def endpoints(self, hat_id: str) -> list[str]:
-        rows = self._reader().execute(
-            "SELECT DISTINCT endpoint FROM records WHERE hat_id = ? ORDER BY endpoint", (hat_id,)
-        ).fetchall()
-        return [row[0] for row in rows]
-
-    def record_endpoints(self, hat_id: str, record_ids: Sequence[str]) -> list[str]:
-        found: set[str] = set()
-        for chunk in sqlite_sql.chunks(list(record_ids)):
-            marks = ",".join("?" * len(chunk))
-            found.update(row[0] for row in self._reader().execute(
-                f"SELECT DISTINCT endpoint FROM records WHERE hat_id = ? AND record_id IN"
-                f" ({marks})", (hat_id, *chunk)))
-        return sorted(found)
-
 
 class _Migrating(migrations.Migrating):
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -271,23 +169,3 @@ class _Migrating(migrations.Migrating):
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
-
-
-def _delete_doomed(conn: sqlite3.Connection, hat_id: str) -> int:
-    """Delete the records listed in temp.doomed with their link memberships; returns how
-    many records went. A group left with fewer than two members links nothing any more, so
-    it goes too (the original removes groups left empty)."""
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched (group_id TEXT PRIMARY KEY)")
-    conn.execute("DELETE FROM temp.touched")
-    conn.execute("INSERT OR IGNORE INTO temp.touched SELECT group_id FROM record_links"
-                 " WHERE hat_id = ? AND record_id IN (SELECT record_id FROM temp.doomed)",
-                 (hat_id,))
-    conn.execute("DELETE FROM record_links WHERE hat_id = ? AND record_id IN"
-                 " (SELECT record_id FROM temp.doomed)", (hat_id,))
-    deleted: int = conn.execute("DELETE FROM records WHERE hat_id = ? AND record_id IN"
-                                " (SELECT record_id FROM temp.doomed)", (hat_id,)).rowcount
-    conn.execute("DELETE FROM record_links WHERE hat_id = ? AND group_id IN (SELECT l.group_id"
-                 " FROM record_links l JOIN temp.touched t ON t.group_id = l.group_id"
-                 " WHERE l.hat_id = ? GROUP BY l.group_id HAVING count(*) < 2)",
-                 (hat_id, hat_id))
-    return deleted

@@ -1,0 +1,65 @@
+"""The records reads both engines answer with the same code: one record, the newest time of
+an endpoint, and pages and links run from the text of the engine's query builder.
+
+What differs per engine (the builders, the write paths, how ids are listed) is in
+sqlite/records.py and postgres/records.py, subclasses of `SqlRecords`.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Sequence
+from typing import Any
+
+from openhat.storage.query import EndpointSelect, LinkedRecord, PageQuery, QueriedRecord
+from openhat.storage.query_indexes import OrderIndexes
+from openhat.storage.records import Records
+from openhat.storage.rows import StoredRecord
+from openhat.storage.sql.runner import Sql
+
+
+class SqlRecords(Records):
+    """Reads over `Sql`; a subclass names its engine's query builder."""
+
+    _data = "data"  # the stored JSON as text, in SQL
+    _links_chunk = 500  # main record ids per links query
+
+    def __init__(self, sql: Sql, indexes: OrderIndexes) -> None:
+        self._sql = sql
+        self.indexes = indexes
+
+    @abstractmethod
+    def _page_sql(self, hat_id: str, query: PageQuery) -> tuple[str, list[Any]]: ...
+
+    @abstractmethod
+    def _links_sql(self, hat_id: str, record_ids: Sequence[str],
+                   select: EndpointSelect) -> tuple[str, list[Any]]: ...
+
+    def get(self, hat_id: str, record_id: str) -> StoredRecord | None:
+        row = self._sql.one(f"SELECT record_id, endpoint, {self._data} FROM records"
+                            " WHERE hat_id = :hat AND record_id = :id",
+                            {"hat": hat_id, "id": record_id})
+        return None if row is None else StoredRecord(*row)
+
+    def newest_time(self, hat_id: str, endpoint: str) -> int | None:
+        row = self._sql.one("SELECT max(updated_at) FROM records WHERE hat_id = :hat AND"
+                            " endpoint = :endpoint", {"hat": hat_id, "endpoint": endpoint})
+        return None if row is None or row[0] is None else int(row[0])
+
+    def page(self, hat_id: str, query: PageQuery) -> list[QueriedRecord]:
+        self.indexes.consider(hat_id, query)
+        sql, params = self._page_sql(hat_id, query)
+        rows = self._sql.native(sql, params)
+        if len(query.selects) > 1:  # a union's rows carry its sort keys after the record
+            rows = [row[:4] for row in rows]
+        return list(map(QueriedRecord._make, rows))
+
+    def links(self, hat_id: str, record_ids: Sequence[str],
+              select: EndpointSelect) -> list[LinkedRecord]:
+        found: list[LinkedRecord] = []
+        for start in range(0, len(record_ids), self._links_chunk):
+            sql, params = self._links_sql(
+                hat_id, record_ids[start:start + self._links_chunk], select)
+            found += [LinkedRecord(row[0], row[2], row[3], row[4])
+                      for row in self._sql.native(sql, params)]
+        return found
