@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 import orjson
 
@@ -48,6 +48,14 @@ def error(errors: Errors, path: str, msg: str) -> None:
     errors.setdefault(path, []).append({"msg": [msg], "args": []})
 
 
+def is_object(value: Any, path: str, errors: Errors) -> TypeGuard[dict[str, Any]]:
+    """Whether `value` is a JSON object; when not, the original's error is recorded."""
+    if isinstance(value, dict):
+        return True
+    error(errors, path, "error.expected.jsobject")
+    return False
+
+
 def raise_if(errors: Errors) -> None:
     if errors:
         raise BadRequest(errors)
@@ -78,16 +86,23 @@ def joda_datetime(ms: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
 
 
-def parse_time(value: Any) -> int | None:
-    """Unix ms from epoch milliseconds or an ISO-8601 date-time (no offset: UTC)."""
+def _number_or_text(value: Any) -> int | str | None:
+    """A JSON number as a whole number (a boolean is none), a string as it is, else None:
+    the two forms in which the original accepts a date or a duration."""
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
         return int(value)
-    if not isinstance(value, str):
-        return None
+    return value if isinstance(value, str) else None
+
+
+def parse_time(value: Any) -> int | None:
+    """Unix ms from epoch milliseconds or an ISO-8601 date-time (no offset: UTC)."""
+    given = _number_or_text(value)
+    if not isinstance(given, str):
+        return given
     try:
-        moment = datetime.fromisoformat(value.replace("+0000", "+00:00"))
+        moment = datetime.fromisoformat(given.replace("+0000", "+00:00"))
     except ValueError:
         return None
     if moment.tzinfo is None:
@@ -116,14 +131,11 @@ _DURATION = re.compile(r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?
 
 def parse_period(value: Any) -> int | None:
     """Milliseconds from a number of ms or an ISO-8601 duration such as `P30D` or `PT72H`."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return int(value)
-    if not isinstance(value, str):
-        return None
-    match = _DURATION.fullmatch(value)
-    if match is None or value in ("P", "PT"):
+    given = _number_or_text(value)
+    if not isinstance(given, str):
+        return given
+    match = _DURATION.fullmatch(given)
+    if match is None or given in ("P", "PT"):
         return None
     days, hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
     total = ((days * 24 + hours) * 60 + minutes) * 60_000 + seconds * 1000

@@ -18,7 +18,7 @@ from openhat.debits.wire import checked_request
 from openhat.errors import BadRequest
 from openhat.identity.permissions import Role
 from openhat.records.wire import valid_endpoint
-from openhat.wire import Errors, error, raise_if
+from openhat.wire import Errors, error, is_object, raise_if
 
 APPLICATION_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,99}")
 KINDS = ("App", "DataPlug", "Tool", "Contract")
@@ -60,8 +60,7 @@ def parse_manifest(value: Any) -> Manifest:
     """The manifest's checked fields. Raises BadRequest with every problem in the original's
     JsError form (`{"obj.info.version": [{"msg": [...], "args": []}]}`)."""
     errors: Errors = {}
-    if not isinstance(value, dict):
-        error(errors, "obj", "error.expected.jsobject")
+    if not is_object(value, "obj", errors):
         raise_if(errors)
     app_id = _string(value, ("id",), errors)
     if app_id is not None and not APPLICATION_ID.fullmatch(app_id):

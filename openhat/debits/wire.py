@@ -20,7 +20,7 @@ from openhat.errors import BadRequest
 from openhat.identity.permissions import Role
 from openhat.queries.models import parse_data_bundle
 from openhat.storage.rows import Debit, DebitPermissions, User
-from openhat.wire import Errors, Json, error, raise_if
+from openhat.wire import Errors, Json, error, is_object, raise_if
 
 # --- the v2.6 request ------------------------------------------------------------------------
 
@@ -51,8 +51,7 @@ _OPTIONAL = ("requestClientCallbackUrl", "requestApplicationId", "requestDescrip
 def parse_setup(body: Any) -> SetupRequest:
     """Raises BadRequest with JsError-shaped messages, as the original's body parser."""
     errors: Errors = {}
-    if not isinstance(body, dict):
-        error(errors, "obj", "error.expected.jsobject")
+    if not is_object(body, "obj", errors):
         raise_if(errors)
     for key in _STRINGS:
         _need(body, key, str, "error.expected.jsstring", errors)
@@ -132,8 +131,7 @@ def parse_legacy(body: Any, now: int) -> DebitPermissions:
     runs from startDate to endDate, cancelled at the period's end unless rolling. Raises
     BadRequest with JsError-shaped messages."""
     errors: Errors = {}
-    if not isinstance(body, dict):
-        error(errors, "obj", "error.expected.jsobject")
+    if not is_object(body, "obj", errors):
         raise_if(errors)
     times = {}
     for key in ("startDate", "endDate"):

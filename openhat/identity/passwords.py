@@ -19,7 +19,7 @@ from openhat.events import PasswordChanged
 from openhat.identity import tokens, users
 from openhat.storage.base import Store
 from openhat.storage.rows import Hat, SigningKey, User
-from openhat.wire import Errors, error, raise_if
+from openhat.wire import Errors, error, is_object, raise_if
 
 MIN_SCORE = 2
 # zxcvbn refuses longer input (and its cost grows with length); the first 72 characters of
@@ -64,8 +64,7 @@ def parse_change(body: Any) -> PasswordChange:
     """Raises BadRequest for a malformed body (checked before the token, as the original's
     body parser; the costly strength check waits for authentication)."""
     errors: Errors = {}
-    if not isinstance(body, dict):
-        error(errors, "obj", "error.expected.jsobject")
+    if not is_object(body, "obj", errors):
         raise_if(errors)
     new_password_problems(body.get("newPassword"), "obj.newPassword", errors)
     old = body.get("password")

@@ -17,7 +17,15 @@ from openhat.errors import QueryMalformed
 from openhat.queries.mappings import Mapping, MappingError, compile_mapping
 from openhat.records.wire import valid_endpoint
 from openhat.storage.query import DATE_PARTS, Filter, Path
-from openhat.wire import MAX_INT, UNSUPPORTED_PATH_KEYS, Errors, error, raise_if, unsafe_path_key
+from openhat.wire import (
+    MAX_INT,
+    UNSUPPORTED_PATH_KEYS,
+    Errors,
+    error,
+    is_object,
+    raise_if,
+    unsafe_path_key,
+)
 
 OPERATORS = ("contains", "in", "between", "find")
 TRANSFORMATIONS = ("identity", "datetimeExtract", "timestampExtract", "searchable")
@@ -85,8 +93,7 @@ def parse_bundle(value: Any, path: str = "obj") -> dict[str, PropertyQuery]:
 
 
 def _bundle(value: Any, path: str, errors: Errors) -> dict[str, PropertyQuery]:
-    if not isinstance(value, dict):
-        error(errors, path, "error.expected.jsobject")
+    if not is_object(value, path, errors):
         return {}
     found = {}
     for name, item in value.items():
@@ -98,8 +105,7 @@ def _bundle(value: Any, path: str, errors: Errors) -> dict[str, PropertyQuery]:
 
 def parse_data_bundle(value: Any, path: str, errors: Errors) -> tuple[str, Any] | None:
     """An EndpointDataBundle `{"name","bundle"}` inside a debit request: (name, raw bundle)."""
-    if not isinstance(value, dict):
-        error(errors, path, "error.expected.jsobject")
+    if not is_object(value, path, errors):
         return None
     name = value.get("name")
     if not isinstance(name, str):
@@ -118,8 +124,7 @@ def parse_data_bundle(value: Any, path: str, errors: Errors) -> tuple[str, Any] 
 
 
 def _property_query(value: Any, path: str, errors: Errors) -> PropertyQuery | None:
-    if not isinstance(value, dict):
-        error(errors, path, "error.expected.jsobject")
+    if not is_object(value, path, errors):
         return None
     before = len(errors)
     raw = value.get("endpoints")
@@ -160,8 +165,7 @@ def _optional(value: dict[str, Any], key: str, kind: type, msg: str, path: str,
 
 def _endpoint_query(value: Any, path: str, errors: Errors,
                     nested: bool = False) -> EndpointQuery | None:
-    if not isinstance(value, dict):
-        error(errors, path, "error.expected.jsobject")
+    if not is_object(value, path, errors):
         return None
     before = len(errors)
     endpoint = value.get("endpoint")
@@ -200,8 +204,7 @@ def _list(value: dict[str, Any], key: str, path: str, errors: Errors, parse: Any
 
 
 def _filter(value: Any, path: str, errors: Errors) -> Filter | None:
-    if not isinstance(value, dict):
-        error(errors, path, "error.expected.jsobject")
+    if not is_object(value, path, errors):
         return None
     before = len(errors)
     field = value.get("field")
@@ -269,8 +272,7 @@ def _value_problem(value: Any) -> str | None:
 def _transformation(value: Any, path: str, errors: Errors) -> tuple[str, str | None]:
     if value is None:
         return "identity", None
-    if not isinstance(value, dict):
-        error(errors, path, "error.expected.jsobject")
+    if not is_object(value, path, errors):
         return "identity", None
     kind = value.get("transformation")
     if kind not in TRANSFORMATIONS:

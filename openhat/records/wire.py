@@ -15,7 +15,15 @@ import orjson
 
 from openhat.errors import BadRequest
 from openhat.storage.query import Filter, PageQuery, endpoint_page
-from openhat.wire import UNSUPPORTED_PATH_KEYS, Errors, error, parse_uuid, raise_if, unsafe_path_key
+from openhat.wire import (
+    UNSUPPORTED_PATH_KEYS,
+    Errors,
+    error,
+    is_object,
+    parse_uuid,
+    raise_if,
+    unsafe_path_key,
+)
 
 ENDPOINT_RE = re.compile(r"[0-9a-z\-/]+")
 NAMESPACE_RE = re.compile(r"[0-9a-z\-]+")
@@ -65,8 +73,7 @@ def _endpoint_data(value: Any, parent: str, index: int, errors: Errors, need_rec
                    depth: int) -> EndpointDataIn | None:
     """`value` at `parent[index]`; None (with the problems added to `errors`) when invalid.
     The fast path, a well-formed record, formats no path strings at all."""
-    if not isinstance(value, dict):
-        error(errors, f"{parent}[{index}]", "error.expected.jsobject")
+    if not is_object(value, f"{parent}[{index}]", errors):
         return None
     endpoint = value.get("endpoint")
     record_id = value.get("recordId")

@@ -39,8 +39,8 @@ SECURITY_HEADERS = [
 ]
 
 
-class SecurityHeaders:
-    """Adds headers that keep browsers from sniffing, framing or caching HAT data."""
+class HttpMiddleware:
+    """An ASGI middleware for HTTP requests only (lifespan and other scopes pass through)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -48,8 +48,17 @@ class SecurityHeaders:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
-            return
+        else:
+            await self.handle(scope, receive, send)
 
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class SecurityHeaders(HttpMiddleware):
+    """Adds headers that keep browsers from sniffing, framing or caching HAT data."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
@@ -83,18 +92,12 @@ def server_error(method: str, path: str) -> Response:
     return JsonResponse(error.body, status_code=error.status)
 
 
-class ServerErrors:
+class ServerErrors(HttpMiddleware):
     """Answers an unexpected exception with the HAT's 500 body from inside the other
     middleware, so that the answer still carries the security and CORS headers (Starlette's
     handler for `Exception` runs outside every middleware)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracking_send(message: Message) -> None:

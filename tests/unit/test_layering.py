@@ -26,10 +26,18 @@ def imports(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module:
             found.add(node.module)
             found.update(f"{node.module}.{alias.name}" for alias in node.names)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) \
-                and node.value.startswith("openhat."):
-            found.add(node.value.split(":")[0])  # importlib / uvicorn "module:attr" strings
+        elif isinstance(node, ast.Call) and _names_a_module(node):
+            found.update(arg.value.split(":")[0] for arg in node.args[:1]
+                         if isinstance(arg, ast.Constant) and isinstance(arg.value, str))
     return found
+
+
+def _names_a_module(call: ast.Call) -> bool:
+    """A call that imports by name: importlib.import_module, __import__, or uvicorn.run with
+    a "module:attr" string."""
+    func = call.func
+    called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return called in ("import_module", "__import__", "run")
 
 
 def modules(folder: Path) -> list[Path]:
@@ -65,6 +73,25 @@ def test_domain_imports_neither_web_nor_cli(path: Path) -> None:
 @pytest.mark.parametrize("path", [PACKAGE / f"{m.split('.')[1]}.py" for m in SHARED], ids=name)
 def test_shared_modules_import_no_area(path: Path) -> None:
     bad = {m for m in imports(path) if m.startswith("openhat.") and not inside(m, *SHARED)}
+    assert not bad, f"{name(path)} imports {bad}"
+
+
+@pytest.mark.parametrize("path", modules(PACKAGE / "web" / "endpoints"), ids=name)
+def test_handlers_never_touch_the_store(path: Path) -> None:
+    """Handlers parse, make one domain call and serialise: no storage import, and no
+    `call.store.<method>(...)` (passing `call.store` on to the domain is the one use)."""
+    bad = {m for m in imports(path) if inside(m, "openhat.storage")}
+    assert not bad, f"{name(path)} imports {bad}"
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute) \
+                and node.value.attr == "store":
+            raise AssertionError(f"{name(path)}:{node.lineno} calls the Store: .store.{node.attr}")
+
+
+@pytest.mark.parametrize("path", [p for p in modules(PACKAGE) if not inside(
+    ".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts), "openhat.storage")], ids=name)
+def test_only_storage_names_a_backend(path: Path) -> None:
+    bad = {m for m in imports(path) if inside(m, *BACKENDS)}
     assert not bad, f"{name(path)} imports {bad}"
 
 

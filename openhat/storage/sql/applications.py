@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from openhat.storage.rows import StoredApplication
-from openhat.storage.sql.runner import Sql
+from openhat.storage.sql.runner import Area
 
 _COLUMNS = ("application_id, manifest, enabled, setup_version, added_at, updated_at,"
             " registration")
@@ -28,10 +28,7 @@ def new_registration() -> str:
     return secrets.token_hex(16)
 
 
-class Applications:
-    def __init__(self, sql: Sql) -> None:
-        self._sql = sql
-
+class Applications(Area):
     def get(self, hat_id: str, application_id: str) -> StoredApplication | None:
         """The registered application, or None."""
         row = self._sql.one(f"SELECT {_COLUMNS} FROM applications WHERE hat_id = :hat AND"

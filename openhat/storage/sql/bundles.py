@@ -15,12 +15,11 @@ from collections.abc import Sequence
 import orjson
 
 from openhat.storage.rows import BundleExists, BundleOwned
-from openhat.storage.sql.runner import Sql
+from openhat.storage.sql.runner import Area, Sql
 
 _MANY = 500  # bundle ids per query (SQLite's default limit is 999 parameters)
-# The lock's name is `openhat.debits.<hat_id>`, as it always was (processes of an older
-# release serialise with this one); built from parts, since it is no module name.
-_LOCK_NAME = ("openhat", "debits")
+# The lock's name is the one an older release takes too, so that both serialise alike.
+_LOCK_PREFIX = "openhat.debits."
 
 
 def same_bundle(stored: str, bundle: str) -> bool:
@@ -43,13 +42,10 @@ def lock_consents(sql: Sql, hat_id: str) -> None:
     """Serialise the bundle and debit writes of one HAT until the transaction ends (where
     the engine's write transaction does not already serialise every writer)."""
     if sql.dialect.named_lock is not None:
-        sql.one(sql.dialect.named_lock, {"lock": ".".join((*_LOCK_NAME, hat_id))})
+        sql.one(sql.dialect.named_lock, {"lock": _LOCK_PREFIX + hat_id})
 
 
-class Bundles:
-    def __init__(self, sql: Sql) -> None:
-        self._sql = sql
-
+class Bundles(Area):
     def combinator(self, hat_id: str, name: str) -> str | None:
         """The JSON text of a combinator's endpoint queries, or None."""
         row = self._sql.one("SELECT queries FROM combinators WHERE hat_id = :hat AND"

@@ -14,7 +14,7 @@ from typing import Any
 
 from openhat.storage.rows import Debit, DebitExists, DebitMissing, DebitPermissions, DebitRow
 from openhat.storage.sql.bundles import BundlesWriter, lock_consents
-from openhat.storage.sql.runner import Sql
+from openhat.storage.sql.runner import Area, Sql
 
 _DEBIT = ("debit_key, created_at, client_name, client_url, client_logo_url,"
           " client_callback_url, application_id, description, legacy, client_user_id")
@@ -34,10 +34,7 @@ def _permissions(row: Sequence[Any]) -> DebitPermissions:
                             row[8], row[9], bool(row[10]))
 
 
-class Debits:
-    def __init__(self, sql: Sql) -> None:
-        self._sql = sql
-
+class Debits(Area):
     def get(self, hat_id: str, debit_key: str) -> Debit | None:
         """A debit with its permissions, oldest first; None when there is no such debit."""
         found = self._load(hat_id, debit_key)

@@ -14,7 +14,7 @@ from typing import Any
 
 from openhat.clock import now_s
 from openhat.storage.rows import DirectoryEntry, Hat, HatExists
-from openhat.storage.sql.runner import Sql
+from openhat.storage.sql.runner import Area, Sql
 
 # Tables holding rows of a HAT, children first: deleting a HAT walks them in this order, and
 # a HAT move (postgres/move.py) copies them in the reverse order. A new table with HAT rows
@@ -43,10 +43,7 @@ def _lock(sql: Sql, table: str) -> None:
         sql.run(statement)
 
 
-class Hats:
-    def __init__(self, sql: Sql) -> None:
-        self._sql = sql
-
+class Hats(Area):
     def by_domain(self, domain: str) -> Hat | None:
         """The HAT with exactly this (normalised) domain in this database, or None."""
         row = self._sql.one(f"SELECT {_HAT} FROM hats WHERE domain = :domain",
@@ -87,12 +84,9 @@ class HatsWriter(Hats):
             self._sql.run(f"DELETE FROM {table} WHERE hat_id = :hat", {"hat": hat_id})
 
 
-class Directory:
+class Directory(Area):
     """The home database's map of the HATs that live in other databases (hats/directory.py).
     A database that is no deployment's home has no entries."""
-
-    def __init__(self, sql: Sql) -> None:
-        self._sql = sql
 
     def entries(self) -> list[DirectoryEntry]:
         """Every HAT this (home) database knows to live elsewhere, by domain (byte order)."""

@@ -7,13 +7,10 @@ it, so it is read inside the unit of work that changes it (openhat/idempotency.p
 from __future__ import annotations
 
 from openhat.storage.rows import IdempotentResponse
-from openhat.storage.sql.runner import Sql
+from openhat.storage.sql.runner import Area
 
 
-class IdempotencyWriter:
-    def __init__(self, sql: Sql) -> None:
-        self._sql = sql
-
+class IdempotencyWriter(Area):
     def claim(self, hat_id: str, key: str, fingerprint: bytes, now_ms: int,
               expire_before_ms: int) -> IdempotentResponse | None:
         """Claim `key` for a request about to run: None when it is newly claimed, else what

@@ -56,3 +56,11 @@ class Sql:
     def unique_violation(self, exc: BaseException) -> bool:
         """Whether `exc` is this engine's unique-key violation."""
         return isinstance(exc, self.dialect.unique_violations)
+
+
+class Area:
+    """A storage area over one `Sql`: the store's reads, or (as a writer subclass) one unit
+    of work's reads and writes."""
+
+    def __init__(self, sql: Sql) -> None:
+        self._sql = sql

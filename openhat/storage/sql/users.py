@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from openhat.storage.rows import SigningKey, User, UserExists
-from openhat.storage.sql.runner import Sql
+from openhat.storage.sql.runner import Area
 
 _USER = "hat_id, user_id, username, password_hash, roles, enabled, password_changed_at"
 _KEY = "hat_id, kid, private_pem, public_pem, created_at, retired_at, revoked"
@@ -29,10 +29,7 @@ def _key(row: Sequence[Any]) -> SigningKey:
                       None if row[5] is None else int(row[5]), bool(row[6]))
 
 
-class Users:
-    def __init__(self, sql: Sql) -> None:
-        self._sql = sql
-
+class Users(Area):
     def by_name(self, hat_id: str, username: str) -> User | None:
         row = self._sql.one(f"SELECT {_USER} FROM users WHERE hat_id = :hat AND"
                             " username = :name", {"hat": hat_id, "name": username})
@@ -85,10 +82,7 @@ class UsersWriter(Users):
                                                "hat": hat_id, "user": user_id})
 
 
-class Keys:
-    def __init__(self, sql: Sql) -> None:
-        self._sql = sql
-
+class Keys(Area):
     def all(self, hat_id: str) -> list[SigningKey]:
         """Every key of the HAT, newest first."""
         return [_key(row) for row in self._sql.all(

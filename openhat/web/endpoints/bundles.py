@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -13,7 +14,7 @@ from openhat.identity import permissions
 from openhat.queries import stored as bundles
 from openhat.queries.models import parse_bundle, parse_endpoint_queries
 from openhat.queries.service import DEFAULT_TAKE
-from openhat.web.context import Call
+from openhat.web.context import Call, Handler
 from openhat.web.endpoints.data import int_param
 from openhat.web.responses import JsonResponse, message
 
@@ -44,10 +45,22 @@ def _name(request: Request, key: str, pattern: re.Pattern[str]) -> str:
     return value
 
 
-async def register_combinator(call: Call) -> Response:
-    name = _name(call.request, "name", COMBINATOR_NAME)
-    await call.run(bundles.register_combinator, call.store, call.hat.hat_id, name, call.body)
-    return message(f"Combinator {name} registered", 201)
+def _registering(what: str, key: str, pattern: re.Pattern[str],
+                 operation: Callable[..., None]) -> Handler:
+    """POST of a combinator or bundle: the name from the path, one domain call, 201."""
+
+    async def handler(call: Call) -> Response:
+        name = _name(call.request, key, pattern)
+        await call.run(operation, call.store, call.hat.hat_id, name, call.body)
+        return message(f"{what} {name} registered", 201)
+
+    handler.__name__ = operation.__name__
+    return handler
+
+
+register_combinator = _registering("Combinator", "name", COMBINATOR_NAME,
+                                   bundles.register_combinator)
+register_bundle = _registering("Bundle", "bundle_id", BUNDLE_ID, bundles.register_bundle)
 
 
 async def get_combinator_data(call: Call) -> Response:
@@ -61,19 +74,16 @@ async def get_combinator_data(call: Call) -> Response:
     return JsonResponse(found)
 
 
-async def register_bundle(call: Call) -> Response:
-    bundle_id = _name(call.request, "bundle_id", BUNDLE_ID)
-    await call.run(bundles.register_bundle, call.store, call.hat.hat_id, bundle_id, call.body)
-    return message(f"Bundle {bundle_id} registered", 201)
+def _bundle_read(operation: Callable[..., Any]) -> Handler:
+    """GET of a stored bundle: its id from the path, one domain call, the JSON found."""
+
+    async def handler(call: Call) -> Response:
+        bundle_id = _name(call.request, "bundle_id", BUNDLE_ID)
+        return JsonResponse(await call.run(operation, call.store, call.hat.hat_id, bundle_id))
+
+    handler.__name__ = operation.__name__
+    return handler
 
 
-async def get_bundle_data(call: Call) -> Response:
-    bundle_id = _name(call.request, "bundle_id", BUNDLE_ID)
-    return JsonResponse(await call.run(bundles.bundle_data, call.store, call.hat.hat_id,
-                                       bundle_id))
-
-
-async def get_bundle_structure(call: Call) -> Response:
-    bundle_id = _name(call.request, "bundle_id", BUNDLE_ID)
-    return JsonResponse(await call.run(bundles.bundle_structure, call.store, call.hat.hat_id,
-                                       bundle_id))
+get_bundle_data = _bundle_read(bundles.bundle_data)
+get_bundle_structure = _bundle_read(bundles.bundle_structure)

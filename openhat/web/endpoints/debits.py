@@ -4,6 +4,8 @@ v2 model the original's RichDataSpec uses (spec 1.1, 7.2 #14-25)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -14,7 +16,7 @@ from openhat.debits.wire import require_flag
 from openhat.errors import HandlerNotFound
 from openhat.identity import permissions
 from openhat.identity.permissions import OWNER, PLATFORM, Role
-from openhat.web.context import Call
+from openhat.web.context import Call, Handler
 from openhat.web.responses import JsonResponse
 
 DEBIT_ID = re.compile(r"[0-9a-zA-Z\-]+")
@@ -48,86 +50,56 @@ def _user_id(call: Call) -> str:
     return call.caller.user.user_id
 
 
-# --- v2.6 ----------------------------------------------------------------------------------
-
-async def create(call: Call) -> Response:
-    key = debit_key(call.request)
-    made = await call.run(debits.create, call.store, call.hat.hat_id, key, call.body,
-                          _user_id(call))
-    return JsonResponse(made, status_code=201)
+def _body(call: Call) -> Any:
+    return call.body
 
 
-async def update(call: Call) -> Response:
-    key = debit_key(call.request)
-    return JsonResponse(await call.run(debits.update, call.store, call.hat.hat_id, key,
-                                       call.body))
+def _at_period_end(call: Call) -> bool:
+    return require_flag(call.request.query_params.get("atPeriodEnd"), "atPeriodEnd")
 
 
-async def get(call: Call) -> Response:
-    key = debit_key(call.request)
-    return JsonResponse(await call.run(debits.get_json, call.store, call.hat.hat_id, key))
+def _bundle_id(call: Call) -> str | None:
+    return call.request.path_params.get("bundle_id")
 
 
-async def list_debits(call: Call) -> Response:
-    return JsonResponse(await call.run(debits.list_json, call.store, call.hat.hat_id))
+def _keyed(operation: Callable[..., Any], *inputs: Callable[[Call], Any],
+           status: int = 200) -> Handler:
+    """The handler of a route on one debit: the key from the path and `inputs` from the
+    request, then one domain call: `operation(store, hat_id, key, *inputs)`."""
+
+    async def handler(call: Call) -> Response:
+        key = debit_key(call.request)
+        found = await call.run(operation, call.store, call.hat.hat_id, key,
+                               *(read(call) for read in inputs))
+        return JsonResponse(found, status_code=status)
+
+    handler.__name__ = operation.__name__
+    handler.__doc__ = operation.__doc__
+    return handler
 
 
-async def enable(call: Call) -> Response:
-    key = debit_key(call.request)
-    return JsonResponse(await call.run(debits.enable, call.store, call.hat.hat_id, key))
+def _listing(operation: Callable[..., Any]) -> Handler:
+    async def handler(call: Call) -> Response:
+        return JsonResponse(await call.run(operation, call.store, call.hat.hat_id))
+
+    handler.__name__ = operation.__name__
+    return handler
 
 
-async def disable(call: Call) -> Response:
-    key = debit_key(call.request)
-    at_end = require_flag(call.request.query_params.get("atPeriodEnd"), "atPeriodEnd")
-    return JsonResponse(await call.run(debits.disable, call.store, call.hat.hat_id, key,
-                                       at_end))
+# v2.6 (spec 5.1)
+create = _keyed(debits.create, _body, _user_id, status=201)
+update = _keyed(debits.update, _body)
+get = _keyed(debits.get_json)
+list_debits = _listing(debits.list_json)
+enable = _keyed(debits.enable)
+disable = _keyed(debits.disable, _at_period_end)
+values = _keyed(debits.values)
 
-
-async def values(call: Call) -> Response:
-    key = debit_key(call.request)
-    return JsonResponse(await call.run(debits.values, call.store, call.hat.hat_id, key))
-
-
-# --- legacy v2 -----------------------------------------------------------------------------
-
-async def legacy_create(call: Call) -> Response:
-    key = debit_key(call.request)
-    made = await call.run(legacy_debits.create, call.store, call.hat.hat_id, key, call.body,
-                          _user_id(call))
-    return JsonResponse(made, status_code=201)
-
-
-async def legacy_update(call: Call) -> Response:
-    key = debit_key(call.request)
-    return JsonResponse(await call.run(legacy_debits.update, call.store, call.hat.hat_id, key,
-                                       call.body))
-
-
-async def legacy_get(call: Call) -> Response:
-    key = debit_key(call.request)
-    return JsonResponse(await call.run(legacy_debits.get_json, call.store, call.hat.hat_id,
-                                       key))
-
-
-async def legacy_list(call: Call) -> Response:
-    return JsonResponse(await call.run(legacy_debits.list_json, call.store, call.hat.hat_id))
-
-
-async def legacy_enable(call: Call) -> Response:
-    key = debit_key(call.request)
-    bundle_id = call.request.path_params.get("bundle_id")
-    return JsonResponse(await call.run(legacy_debits.enable, call.store, call.hat.hat_id, key,
-                                       bundle_id))
-
-
-async def legacy_disable(call: Call) -> Response:
-    key = debit_key(call.request)
-    return JsonResponse(await call.run(legacy_debits.disable, call.store, call.hat.hat_id,
-                                       key))
-
-
-async def legacy_values(call: Call) -> Response:
-    key = debit_key(call.request)
-    return JsonResponse(await call.run(legacy_debits.values, call.store, call.hat.hat_id,
-                                       key))
+# legacy v2
+legacy_create = _keyed(legacy_debits.create, _body, _user_id, status=201)
+legacy_update = _keyed(legacy_debits.update, _body)
+legacy_get = _keyed(legacy_debits.get_json)
+legacy_list = _listing(legacy_debits.list_json)
+legacy_enable = _keyed(legacy_debits.enable, _bundle_id)
+legacy_disable = _keyed(legacy_debits.disable)
+legacy_values = _keyed(legacy_debits.values)
