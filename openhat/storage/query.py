@@ -18,8 +18,9 @@ fixed here, once:
   longer path must hold a string exactly there, every key an object key (never an array
   index). It passes when such a string is one of `value` (a tuple of strings).
 
-GET /data, combinators, bundles and the feed all ask for a `PageQuery`, so one pair of SQL
-builders (sqlite/query.py, postgres/query.py) gives every page its order.
+GET /data, combinators, bundles and the feed all ask for a `PageQuery`, so one assembly
+(sql/pages.py) over one pair of expression builders (sqlite/query.py, postgres/query.py)
+gives every page its order.
 """
 
 from __future__ import annotations

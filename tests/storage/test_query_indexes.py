@@ -58,7 +58,7 @@ def test_the_sqlite_planner_walks_the_index(store: Store) -> None:
     store.records.indexes.background = False
     query = PageQuery((EndpointSelect("idx/e", (), ("v",)),), True, True, 0, 5)
     answer(store, hat_id, query)
-    sql, params = sqlite_query.page_sql(hat_id, query)
+    sql, params = sqlite_query.PAGES.page_sql(hat_id, query)
     plan = " ".join(str(row) for row in store._reader().execute(  # type: ignore[attr-defined]
         "EXPLAIN QUERY PLAN " + sql, params))
     assert index_name("idx/e", ("v",), True) in plan

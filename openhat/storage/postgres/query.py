@@ -1,4 +1,5 @@
-"""SQL for endpoint queries on PostgreSQL: the same plans as `sqlite_query`, in jsonb.
+"""SQL for endpoint queries on PostgreSQL: the same plans as `sqlite_query`, in jsonb; the
+expressions of filters and sort keys, which sql/pages.py assembles (`PAGES`).
 
 Filters use jsonb's own operators (`@>`, `<@`, `to_tsvector('english', ...)`) and the
 functions of migration 030 for dates; the ordering is spelled out by type (see
@@ -18,7 +19,8 @@ from typing import Any
 import orjson
 from psycopg.types.json import Jsonb
 
-from openhat.storage.query import EndpointSelect, Filter, PageQuery, Path
+from openhat.storage.query import Filter, PageQuery, Path
+from openhat.storage.sql.pages import PageSql
 
 
 def lit(text: str) -> str:
@@ -139,50 +141,22 @@ def _quote(key: str) -> str:
     return orjson.dumps(key).decode()
 
 
-def _select(hat_id: str, index: int, select: EndpointSelect, query: PageQuery,
-            params: list[Any], union: bool = False) -> tuple[str, list[str]]:
-    builder = FilterSql("data", params)
-    where = [f"hat_id = {lit(hat_id)}", f"endpoint = {lit(select.endpoint)}",
-             *(builder.build(f) for f in select.filters)]
-    keys = sort_keys(select.order_path) if query.ordered and select.order_path is not None \
-        else []
-    # A QueriedRecord's columns; a branch of a union adds what the union is sorted by.
-    columns = ", ".join(["record_id", "endpoint", "data::text AS data", f"{index} AS q",
-                         *(["seq", *(f"{k} AS k{i}" for i, k in enumerate(keys))]
-                           if union else [])])
-    return f"SELECT {columns} FROM records WHERE {' AND '.join(where)}", keys
+def _among(record_ids: Sequence[str], params: list[Any]) -> str:
+    params.append(list(record_ids))
+    return "= ANY(%s)"
 
 
-def _order(keys: Sequence[str], descending: bool, tail: str) -> str:
-    direction = " DESC" if descending else ""
-    if not keys:
-        return f"seq{direction}" + (f", {tail}" if tail else "")
-    terms = [keys[0], *(f"{k}{direction}" for k in keys[1:]), "seq"]
-    return ", ".join(terms + ([tail] if tail else []))
+class PostgresPages(PageSql):
+    """The assembly of sql/pages.py, with a faster way to a page deep in insertion order."""
 
-
-def page_sql(hat_id: str, query: PageQuery) -> tuple[str, list[Any]]:
-    params: list[Any] = []
-    limit = f" OFFSET {query.skip}" if query.take is None else \
-        f" LIMIT {query.take} OFFSET {query.skip}"
-    if len(query.selects) == 1:
-        select = query.selects[0]
-        if not select.filters and not (query.ordered and select.order_path is not None) \
-                and query.skip >= _DEFERRED_SKIP and query.take is not None:
-            return _deep_page(hat_id, select.endpoint, query.descending, query.skip,
-                              query.take)
-        sql, keys = _select(hat_id, 0, query.selects[0], query, params)
-        return f"{sql} ORDER BY {_order(keys, query.descending, '')}{limit}", params
-    branch_limit = "" if query.take is None else f" LIMIT {query.skip + query.take}"
-    branches = []
-    width = 0
-    for index, select in enumerate(query.selects):
-        sql, keys = _select(hat_id, index, select, query, params, union=True)
-        width = len(keys)
-        branches.append(f"({sql} ORDER BY {_order(keys, query.descending, '')}{branch_limit})")
-    outer = [f"k{i}" for i in range(width)]
-    return (" UNION ALL ".join(branches)
-            + f" ORDER BY {_order(outer, query.descending, 'q')}{limit}", params)
+    def page_sql(self, hat_id: str, query: PageQuery) -> tuple[str, list[Any]]:
+        if len(query.selects) == 1 and query.take is not None \
+                and query.skip >= _DEFERRED_SKIP:
+            select = query.selects[0]
+            if not select.filters and not (query.ordered and select.order_path is not None):
+                return _deep_page(hat_id, select.endpoint, query.descending, query.skip,
+                                  query.take)
+        return super().page_sql(hat_id, query)
 
 
 # From this `skip` on, a page in insertion order finds its first `seq` first (see _deep_page).
@@ -204,18 +178,10 @@ def _deep_page(hat_id: str, endpoint: str, descending: bool, skip: int,
             f" LIMIT {take}", [])
 
 
-def links_sql(hat_id: str, record_ids: Sequence[str],
-              select: EndpointSelect) -> tuple[str, list[Any]]:
-    params: list[Any] = [list(record_ids)]
-    builder = FilterSql("r.data", params)
-    filters = "".join(f" AND {builder.build(f)}" for f in select.filters)
-    return (f"SELECT DISTINCT m.record_id, r.seq, r.record_id, r.endpoint, r.data::text"
-            f" FROM record_links m JOIN record_links o ON o.hat_id = m.hat_id AND"
-            f" o.group_id = m.group_id AND o.record_id <> m.record_id"
-            f" JOIN records r ON r.hat_id = o.hat_id AND r.record_id = o.record_id"
-            f" WHERE m.hat_id = {lit(hat_id)} AND m.record_id = ANY(%s)"
-            f" AND r.endpoint = {lit(select.endpoint)}{filters}"
-            f" ORDER BY m.record_id, r.seq", params)
+# jsonb is read back as its text; parenthesised members of a UNION ALL may each carry an
+# ORDER BY and LIMIT; an OFFSET needs no LIMIT.
+PAGES = PostgresPages(lit=lit, sort_keys=sort_keys, filters=FilterSql, data="data::text",
+                      branch="({})", no_limit="", among=_among)
 
 
 def order_index_sql(name: str, endpoint: str, path: Path, descending: bool) -> str:

@@ -18,10 +18,10 @@ from psycopg import errors as pg_errors
 
 from openhat.storage import query_indexes
 from openhat.storage.postgres import query as postgres_query
-from openhat.storage.query import EndpointSelect, PageQuery, Path
+from openhat.storage.query import Path
 from openhat.storage.records import RecordsWriter
 from openhat.storage.rows import DuplicateRecord, NewElement, NewRecord, RecordsMissing
-from openhat.storage.sql.records import SqlRecords
+from openhat.storage.sql.records import SqlRecords, holds_at_least
 from openhat.storage.sql.runner import Sql
 
 Connection = psycopg.Connection[tuple[Any, ...]]
@@ -45,31 +45,18 @@ def order_indexes(reads: Sql) -> query_indexes.OrderIndexes:
                 return False
         return row is not None
 
-    def large(hat_id: str, endpoint: str, count: int) -> bool:
-        row = reads.one("SELECT count(*) FROM (SELECT 1 FROM records WHERE hat_id = :hat AND"
-                        " endpoint = :endpoint LIMIT :count) s",
-                        {"hat": hat_id, "endpoint": endpoint, "count": count})
-        return row is not None and int(row[0]) >= count
-
     def create(name: str, endpoint: str, path: Path, descending: bool) -> None:
         sql = postgres_query.order_index_sql(name, endpoint, path, descending)
         with reads.connection() as conn:
             conn.execute(sql.replace("%%", "%").encode())
             conn.execute(b"ANALYZE records")  # statistics for the new expressions
 
-    return query_indexes.OrderIndexes(exists, large, create)
+    return query_indexes.OrderIndexes(exists, holds_at_least(reads), create)
 
 
 class PostgresRecords(SqlRecords):
-    _data = "data::text"
-    _links_chunk = 5000
-
-    def _page_sql(self, hat_id: str, query: PageQuery) -> tuple[str, list[Any]]:
-        return postgres_query.page_sql(hat_id, query)
-
-    def _links_sql(self, hat_id: str, record_ids: Sequence[str],
-                   select: EndpointSelect) -> tuple[str, list[Any]]:
-        return postgres_query.links_sql(hat_id, record_ids, select)
+    _pages = postgres_query.PAGES
+    _links_chunk = 5000  # one array parameter, so only the statement's size bounds it
 
     def endpoints(self, hat_id: str) -> list[str]:
         # A loose index scan: one index probe per distinct endpoint instead of reading every

@@ -1,5 +1,6 @@
 """The records reads both engines answer with the same code: one record, the newest time of
-an endpoint, and pages and links run from the text of the engine's query builder.
+an endpoint, pages and links run from the text of the engine's query builder, and the size
+test of the order-index policy.
 
 What differs per engine (the builders, the write paths, how ids are listed) is in
 sqlite/records.py and postgres/records.py, subclasses of `SqlRecords`.
@@ -7,36 +8,28 @@ sqlite/records.py and postgres/records.py, subclasses of `SqlRecords`.
 
 from __future__ import annotations
 
-from abc import abstractmethod
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
 from openhat.storage.query import EndpointSelect, LinkedRecord, PageQuery, QueriedRecord
 from openhat.storage.query_indexes import OrderIndexes
 from openhat.storage.records import Records
 from openhat.storage.rows import StoredRecord
+from openhat.storage.sql.pages import PageSql
 from openhat.storage.sql.runner import Sql
 
 
 class SqlRecords(Records):
     """Reads over `Sql`; a subclass names its engine's query builder."""
 
-    _data = "data"  # the stored JSON as text, in SQL
-    _links_chunk = 500  # main record ids per links query
+    _pages: PageSql  # the engine's page and links SQL
+    _links_chunk: int  # main record ids per links query
 
     def __init__(self, sql: Sql, indexes: OrderIndexes) -> None:
         self._sql = sql
         self.indexes = indexes
 
-    @abstractmethod
-    def _page_sql(self, hat_id: str, query: PageQuery) -> tuple[str, list[Any]]: ...
-
-    @abstractmethod
-    def _links_sql(self, hat_id: str, record_ids: Sequence[str],
-                   select: EndpointSelect) -> tuple[str, list[Any]]: ...
-
     def get(self, hat_id: str, record_id: str) -> StoredRecord | None:
-        row = self._sql.one(f"SELECT record_id, endpoint, {self._data} FROM records"
+        row = self._sql.one(f"SELECT record_id, endpoint, {self._pages.data} FROM records"
                             " WHERE hat_id = :hat AND record_id = :id",
                             {"hat": hat_id, "id": record_id})
         return None if row is None else StoredRecord(*row)
@@ -48,7 +41,7 @@ class SqlRecords(Records):
 
     def page(self, hat_id: str, query: PageQuery) -> list[QueriedRecord]:
         self.indexes.consider(hat_id, query)
-        sql, params = self._page_sql(hat_id, query)
+        sql, params = self._pages.page_sql(hat_id, query)
         rows = self._sql.native(sql, params)
         if len(query.selects) > 1:  # a union's rows carry its sort keys after the record
             rows = [row[:4] for row in rows]
@@ -58,8 +51,21 @@ class SqlRecords(Records):
               select: EndpointSelect) -> list[LinkedRecord]:
         found: list[LinkedRecord] = []
         for start in range(0, len(record_ids), self._links_chunk):
-            sql, params = self._links_sql(
+            sql, params = self._pages.links_sql(
                 hat_id, record_ids[start:start + self._links_chunk], select)
             found += [LinkedRecord(row[0], row[2], row[3], row[4])
                       for row in self._sql.native(sql, params)]
         return found
+
+
+def holds_at_least(reads: Sql) -> Callable[[str, str, int], bool]:
+    """OrderIndexes' `large`: whether the HAT holds at least `count` records of the
+    endpoint, found without counting past `count`."""
+
+    def large(hat_id: str, endpoint: str, count: int) -> bool:
+        row = reads.one("SELECT count(*) FROM (SELECT 1 FROM records WHERE hat_id = :hat AND"
+                        " endpoint = :endpoint LIMIT :count) s",
+                        {"hat": hat_id, "endpoint": endpoint, "count": count})
+        return row is not None and int(row[0]) >= count
+
+    return large

@@ -1,4 +1,5 @@
-"""SQL for endpoint queries on SQLite: filters, the cross-endpoint sorted page, and links.
+"""SQL for endpoint queries on SQLite: the expressions of filters and sort keys, which
+sql/pages.py assembles into pages and links (`PAGES`).
 
 JSON1 functions stand in for jsonb operators; what SQL cannot say directly (jsonb
 containment, date parts, English full-text matching) is done by Python functions registered
@@ -19,7 +20,8 @@ from typing import Any
 import orjson
 
 from openhat.storage import jsonsem
-from openhat.storage.query import EndpointSelect, Filter, PageQuery, Path
+from openhat.storage.query import Filter, Path
+from openhat.storage.sql.pages import PageSql
 
 # --- functions registered on each connection ---------------------------------------------
 
@@ -261,66 +263,15 @@ def jsonsem_query(search: str) -> set[str]:
 
 # --- the page and the links ----------------------------------------------------------------
 
-def _select(hat_id: str, index: int, select: EndpointSelect, query: PageQuery,
-            params: list[Any], union: bool = False) -> tuple[str, list[str]]:
-    """One endpoint's SELECT and its ORDER BY terms (without direction handling)."""
-    builder = FilterSql("data", params)
-    where = [f"hat_id = {lit(hat_id)}", f"endpoint = {lit(select.endpoint)}",
-             *(builder.build(f) for f in select.filters)]
-    keys = sort_keys(select.order_path) if query.ordered and select.order_path is not None \
-        else []
-    # A QueriedRecord's columns; a branch of a union adds what the union is sorted by.
-    columns = ", ".join(["record_id", "endpoint", "data", f"{index} AS q",
-                         *(["seq", *(f"{k} AS k{i}" for i, k in enumerate(keys))]
-                           if union else [])])
-    return f"SELECT {columns} FROM records WHERE {' AND '.join(where)}", keys
+def _among(record_ids: Sequence[str], params: list[Any]) -> str:
+    params.extend(record_ids)
+    return f"IN ({', '.join('?' * len(record_ids))})"
 
 
-def _order(keys: Sequence[str], descending: bool, tail: str) -> str:
-    direction = " DESC" if descending else ""
-    if not keys:
-        return f"seq{direction}, {tail}" if tail else f"seq{direction}"
-    terms = [keys[0], *(f"{k}{direction}" for k in keys[1:]), "seq"]
-    return ", ".join(terms + ([tail] if tail else []))
-
-
-def page_sql(hat_id: str, query: PageQuery) -> tuple[str, list[Any]]:
-    """The sorted, paged union of the query's endpoint selections."""
-    params: list[Any] = []
-    limit = "" if query.take is None else f" LIMIT {query.take} OFFSET {query.skip}"
-    if query.take is None and query.skip:
-        limit = f" LIMIT -1 OFFSET {query.skip}"
-    if len(query.selects) == 1:
-        sql, keys = _select(hat_id, 0, query.selects[0], query, params)
-        return f"{sql} ORDER BY {_order(keys, query.descending, '')}{limit}", params
-    branch_limit = "" if query.take is None else f" LIMIT {query.skip + query.take}"
-    branches = []
-    width = 0
-    for index, select in enumerate(query.selects):
-        sql, keys = _select(hat_id, index, select, query, params, union=True)
-        width = len(keys)
-        branches.append(f"SELECT * FROM ({sql} ORDER BY"
-                        f" {_order(keys, query.descending, '')}{branch_limit})")
-    outer = [f"k{i}" for i in range(width)]
-    return (" UNION ALL ".join(branches)
-            + f" ORDER BY {_order(outer, query.descending, 'q')}{limit}", params)
-
-
-def links_sql(hat_id: str, record_ids: Sequence[str],
-              select: EndpointSelect) -> tuple[str, list[Any]]:
-    """Records of `select` sharing a link group with one of `record_ids` (never the record
-    itself), each once per main record, in insertion order."""
-    params: list[Any] = list(record_ids)
-    builder = FilterSql("r.data", params)
-    filters = "".join(f" AND {builder.build(f)}" for f in select.filters)
-    marks = ", ".join("?" * len(record_ids))
-    return (f"SELECT DISTINCT m.record_id, r.seq, r.record_id, r.endpoint, r.data"
-            f" FROM record_links m JOIN record_links o ON o.hat_id = m.hat_id AND"
-            f" o.group_id = m.group_id AND o.record_id <> m.record_id"
-            f" JOIN records r ON r.hat_id = o.hat_id AND r.record_id = o.record_id"
-            f" WHERE m.hat_id = {lit(hat_id)} AND m.record_id IN ({marks})"
-            f" AND r.endpoint = {lit(select.endpoint)}{filters}"
-            f" ORDER BY m.record_id, r.seq", params)
+# A member of a compound SELECT cannot carry its own ORDER BY and LIMIT on SQLite, so each
+# branch is a subquery; LIMIT -1 is SQLite's "no limit" before an OFFSET.
+PAGES = PageSql(lit=lit, sort_keys=sort_keys, filters=FilterSql, data="data",
+                branch="SELECT * FROM ({})", no_limit=" LIMIT -1", among=_among)
 
 
 def order_index_sql(name: str, endpoint: str, path: Path, descending: bool) -> str:

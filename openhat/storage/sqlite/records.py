@@ -11,13 +11,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from typing import Any
 
 from openhat.storage import query_indexes
-from openhat.storage.query import EndpointSelect, PageQuery, Path
+from openhat.storage.query import Path
 from openhat.storage.records import RecordsWriter
 from openhat.storage.rows import DuplicateRecord, NewElement, NewRecord, RecordsMissing
-from openhat.storage.sql.records import SqlRecords
+from openhat.storage.sql.records import SqlRecords, holds_at_least
 from openhat.storage.sql.runner import Sql
 from openhat.storage.sqlite import duplicates as sqlite_duplicates
 from openhat.storage.sqlite import inserts as sqlite_inserts
@@ -33,28 +32,16 @@ def order_indexes(reads: Sql, write: Callable[[], AbstractContextManager[sqlite3
         return reads.one("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = :name",
                          {"name": name}) is not None
 
-    def large(hat_id: str, endpoint: str, count: int) -> bool:
-        row = reads.one("SELECT count(*) FROM (SELECT 1 FROM records WHERE hat_id = :hat AND"
-                        " endpoint = :endpoint LIMIT :count)",
-                        {"hat": hat_id, "endpoint": endpoint, "count": count})
-        return row is not None and int(row[0]) >= count
-
     def create(name: str, endpoint: str, path: Path, descending: bool) -> None:
         with write() as conn:
             conn.execute(sqlite_query.order_index_sql(name, endpoint, path, descending))
 
-    return query_indexes.OrderIndexes(exists, large, create)
+    return query_indexes.OrderIndexes(exists, holds_at_least(reads), create)
 
 
 class SqliteRecords(SqlRecords):
+    _pages = sqlite_query.PAGES
     _links_chunk = 500  # under SQLite's bound-parameter limit
-
-    def _page_sql(self, hat_id: str, query: PageQuery) -> tuple[str, list[Any]]:
-        return sqlite_query.page_sql(hat_id, query)
-
-    def _links_sql(self, hat_id: str, record_ids: Sequence[str],
-                   select: EndpointSelect) -> tuple[str, list[Any]]:
-        return sqlite_query.links_sql(hat_id, record_ids, select)
 
     def endpoints(self, hat_id: str) -> list[str]:
         return [row[0] for row in self._sql.all(
