@@ -63,48 +63,51 @@ class BundleSaved(Event):
 
 
 @dataclass(frozen=True)
-class DebitCreated(Event):
+class DebitEvent(Event):
+    """A change to one data debit. Subclasses without fields of their own need no
+    @dataclass: they inherit the frozen fields, and equality compares the class too."""
+
     debit_key: str
+
+
+@dataclass(frozen=True)
+class DebitCreated(DebitEvent):
     user_id: str  # who asked for it (and now holds `datadebit:<key>`)
 
 
-@dataclass(frozen=True)
-class DebitUpdated(Event):
+class DebitUpdated(DebitEvent):
     """A new consent was added to the debit (not accepted until enabled)."""
 
-    debit_key: str
+
+class DebitEnabled(DebitEvent):
+    """The owner accepted the debit's newest consent."""
+
+
+class DebitDisabled(DebitEvent):
+    """Every consent of the debit was cancelled (at once, or at the period's end)."""
 
 
 @dataclass(frozen=True)
-class DebitEnabled(Event):
-    debit_key: str
-
-
-@dataclass(frozen=True)
-class DebitDisabled(Event):
-    debit_key: str
-
-
-@dataclass(frozen=True)
-class ApplicationRegistered(Event):
+class ApplicationEvent(Event):
     application_id: str
+
+
+@dataclass(frozen=True)
+class ApplicationRegistered(ApplicationEvent):
     created: bool  # False: the manifest of a registered application was replaced
 
 
 @dataclass(frozen=True)
-class ApplicationSetUp(Event):
-    application_id: str
+class ApplicationSetUp(ApplicationEvent):
     version: str
 
 
-@dataclass(frozen=True)
-class ApplicationDisabled(Event):
-    application_id: str
+class ApplicationDisabled(ApplicationEvent):
+    """Its tokens stop working and its data debit is disabled."""
 
 
-@dataclass(frozen=True)
-class ApplicationRemoved(Event):
-    application_id: str
+class ApplicationRemoved(ApplicationEvent):
+    """Forgotten; its tokens never work again, even if the id is registered anew."""
 
 
 @dataclass(frozen=True)
@@ -119,27 +122,28 @@ class KeyRotated(Event):
 
 
 @dataclass(frozen=True)
-class HatCreated(Event):
+class HatEvent(Event):
     domain: str
 
 
-@dataclass(frozen=True)
-class HatRemoved(Event):
-    domain: str
+class HatCreated(HatEvent):
+    """A new HAT with its owner and first signing key."""
+
+
+class HatRemoved(HatEvent):
+    """The HAT and every row of it deleted."""
+
+
+class HatRenamed(HatEvent):
+    """The HAT answers to `domain` now (the new one)."""
 
 
 @dataclass(frozen=True)
-class HatRenamed(Event):
-    domain: str  # the new one
-
-
-@dataclass(frozen=True)
-class DirectoryChanged(Event):
+class DirectoryChanged(HatEvent):
     """The home database's directory now points the HAT's domain at another database
     (`elsewhere`), or no longer does (the HAT is home again, or gone). No URL: it may hold
     a password."""
 
-    domain: str
     elsewhere: bool
 
 
