@@ -23,6 +23,7 @@ from openhat.errors import DebitNotEnabled, DebitRequestMalformed
 from openhat.events import DebitCreated, DebitDisabled, DebitEnabled, DebitUpdated
 from openhat.storage.base import Store, Tx
 from openhat.storage.rows import (
+    LEGACY_CLIENT,
     BundleExists,
     Debit,
     DebitExists,
@@ -49,7 +50,7 @@ def new_debit(tx: Tx, hat_id: str, key: str, body: Any, user_id: str) -> None:
     """Store a new debit of any key (application setup makes `app-<id>` ones) and give
     `user_id` the role `datadebit:<key>`. Raises DebitRequestMalformed."""
     permissions = debit_wire.parse_legacy(body, now_ms())
-    row = DebitRow(key, permissions.created_at, "", "", "", None, None, None, True, user_id)
+    row = DebitRow(key, permissions.created_at, LEGACY_CLIENT, True, user_id)
     try:
         tx.debits.create(hat_id, row, permissions, debit_wire.legacy_bundles(body))
     except DebitExists:

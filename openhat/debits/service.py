@@ -54,8 +54,7 @@ def create(store: Store, hat_id: str, key: str, req: SetupRequest, user_id: str)
     work. Raises DebitRequestMalformed for a taken key or bundle name, or a reserved key."""
     rules.refuse_reserved(key)
     now = now_ms()
-    row = DebitRow(key, now, req.client_name, req.client_url, req.client_logo_url,
-                   req.client_callback_url, req.application_id, req.description, False, user_id)
+    row = DebitRow(key, now, req.client, False, user_id)
     with store.write(hat_id) as tx:
         try:
             tx.debits.create(hat_id, row, _permissions(req, now),

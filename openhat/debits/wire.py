@@ -19,7 +19,7 @@ from openhat.debits.rules import active_permissions, is_active, permissions_end
 from openhat.errors import BadRequest
 from openhat.identity.permissions import Role
 from openhat.queries.models import parse_data_bundle
-from openhat.storage.rows import Debit, DebitPermissions, User
+from openhat.storage.rows import Debit, DebitClient, DebitPermissions, User
 from openhat.wire import Errors, Json, error, is_object, raise_if
 
 # --- the v2.6 request ------------------------------------------------------------------------
@@ -32,12 +32,7 @@ class SetupRequest:
     start: int
     period: int
     cancel_at_period_end: bool
-    client_name: str
-    client_url: str
-    client_logo_url: str
-    client_callback_url: str | None
-    application_id: str | None
-    description: str | None
+    client: DebitClient
     terms_url: str
     bundle: tuple[str, Any]
     conditions: tuple[str, Any] | None
@@ -68,10 +63,10 @@ def parse_setup(body: Any) -> SetupRequest:
     bundle, conditions = _bundle_and_conditions(body, errors)
     raise_if(errors)
     assert bundle is not None and start is not None and period is not None
-    return SetupRequest(body["purpose"], start, period, body["cancelAtPeriodEnd"],
-                        body["requestClientName"], body["requestClientUrl"],
-                        body["requestClientLogoUrl"], body.get("requestClientCallbackUrl"),
-                        body.get("requestApplicationId"), body.get("requestDescription"),
+    client = DebitClient(body["requestClientName"], body["requestClientUrl"],
+                         body["requestClientLogoUrl"], body.get("requestClientCallbackUrl"),
+                         body.get("requestApplicationId"), body.get("requestDescription"))
+    return SetupRequest(body["purpose"], start, period, body["cancelAtPeriodEnd"], client,
                         body["termsUrl"], bundle, conditions)
 
 
@@ -199,13 +194,13 @@ def debit_json(debit: Debit, bundles: Mapping[str, str], now: int) -> Json:
     row = debit.row
     perms = [permissions_json(p, bundles, now) for p in reversed(debit.permissions)]
     out: Json = {"dataDebitKey": row.debit_key, "dateCreated": wire.local_datetime(row.created_at),
-                 "permissions": perms, "requestClientName": row.client_name,
-                 "requestClientUrl": row.client_url,
-                 "requestClientLogoUrl": row.client_logo_url}
-    if row.application_id is not None:
-        out["requestApplicationId"] = row.application_id
-    if row.description is not None:
-        out["requestDescription"] = row.description
+                 "permissions": perms, "requestClientName": row.client.name,
+                 "requestClientUrl": row.client.url,
+                 "requestClientLogoUrl": row.client.logo_url}
+    if row.client.application_id is not None:
+        out["requestApplicationId"] = row.client.application_id
+    if row.client.description is not None:
+        out["requestDescription"] = row.client.description
     active = active_permissions(debit, now)
     out["active"] = active is not None
     out["accepted"] = bool(debit.permissions) and debit.permissions[-1].accepted

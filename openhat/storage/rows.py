@@ -140,15 +140,26 @@ class BundleOwned(StorageError):
 
 
 @dataclass(frozen=True)
+class DebitClient:
+    """Who asks for a data debit, as the v2.6 request names it (a legacy request names none:
+    `LEGACY_CLIENT`)."""
+
+    name: str
+    url: str
+    logo_url: str
+    callback_url: str | None = None
+    application_id: str | None = None
+    description: str | None = None
+
+
+LEGACY_CLIENT = DebitClient("", "", "")
+
+
+@dataclass(frozen=True)
 class DebitRow:
     debit_key: str
     created_at: int  # unix ms
-    client_name: str
-    client_url: str
-    client_logo_url: str
-    client_callback_url: str | None
-    application_id: str | None
-    description: str | None
+    client: DebitClient
     legacy: bool  # created through the v2 DataDebitRequest model
     client_user_id: str | None  # who created it (legacy responses show this user)
 

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from openhat.hats.service import NewHat
 from openhat.storage.base import Store
-from openhat.storage.rows import DebitPermissions, DebitRow
+from openhat.storage.rows import LEGACY_CLIENT, DebitPermissions, DebitRow
 from tests.api.debit_fixtures import legacy_request, setup_request
 from tests.api.hat_fixtures import save
 from tests.app_fixtures import API, app_token, installed_app, manifest, register
@@ -125,8 +125,7 @@ def test_application_debit_keys_are_reserved(owner: TestClient, holder: dict[str
 def planted(store: Store, hat: NewHat, bundle_id: str) -> None:
     """An `app-victim` debit over the secret data, stored before keys were reserved."""
     with store.write(hat.hat.hat_id) as tx:
-        tx.debits.create(hat.hat.hat_id, DebitRow("app-victim", 0, "", "", "", None, None, None,
-                                                  True, None),
+        tx.debits.create(hat.hat.hat_id, DebitRow("app-victim", 0, LEGACY_CLIENT, True, None),
                          DebitPermissions(0, 0, "", 0, 10**12, False, None, "", bundle_id,
                                           None, False),
                          [(bundle_id, '{"notes":{"endpoints":[{"endpoint":"secret/diary"}]}}')])

@@ -21,6 +21,7 @@ from openhat.events import (
 from openhat.hats.service import NewHat
 from openhat.storage.base import Store
 from openhat.storage.rows import (
+    LEGACY_CLIENT,
     BundleExists,
     BundleOwned,
     DebitExists,
@@ -37,7 +38,7 @@ SECRET = '{"notes":{"endpoints":[{"endpoint":"secret/diary"}]}}'
 
 
 def row(key: str) -> DebitRow:
-    return DebitRow(key, NOW, "", "", "", None, None, None, False, None)
+    return DebitRow(key, NOW, LEGACY_CLIENT, False, None)
 
 
 def consent(bundle_id: str) -> DebitPermissions:

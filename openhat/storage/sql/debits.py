@@ -12,7 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from openhat.storage.rows import Debit, DebitExists, DebitMissing, DebitPermissions, DebitRow
+from openhat.storage.rows import (
+    Debit,
+    DebitClient,
+    DebitExists,
+    DebitMissing,
+    DebitPermissions,
+    DebitRow,
+)
 from openhat.storage.sql.bundles import BundlesWriter, lock_consents
 from openhat.storage.sql.runner import Area, Sql
 
@@ -24,8 +31,7 @@ _PERMISSIONS = ("permissions_id, created_at, purpose, start_at, period_ms,"
 
 
 def _debit_row(row: Sequence[Any]) -> DebitRow:
-    return DebitRow(row[0], int(row[1]), row[2], row[3], row[4], row[5], row[6], row[7],
-                    bool(row[8]), row[9])
+    return DebitRow(row[0], int(row[1]), DebitClient(*row[2:8]), bool(row[8]), row[9])
 
 
 def _permissions(row: Sequence[Any]) -> DebitPermissions:
@@ -75,13 +81,14 @@ class DebitsWriter(Debits):
             raise DebitExists(debit.debit_key)
         self._bundles.claim(hat_id, debit.debit_key, bundles, permissions.created_at,
                             reuse=False)
+        client = debit.client
         self._sql.run(f"INSERT INTO data_debits (hat_id, {_DEBIT}) VALUES (:hat, :key,"
                       " :created, :name, :url, :logo, :callback, :app, :description,"
                       " :legacy, :user)",
                       {"hat": hat_id, "key": debit.debit_key, "created": debit.created_at,
-                       "name": debit.client_name, "url": debit.client_url,
-                       "logo": debit.client_logo_url, "callback": debit.client_callback_url,
-                       "app": debit.application_id, "description": debit.description,
+                       "name": client.name, "url": client.url, "logo": client.logo_url,
+                       "callback": client.callback_url, "app": client.application_id,
+                       "description": client.description,
                        "legacy": debit.legacy, "user": debit.client_user_id})
         self._insert_permissions(hat_id, debit.debit_key, permissions)
 
