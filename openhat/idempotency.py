@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import hashlib
 
-from openhat.clock import now_ms
+from openhat.clock import DAY_MS, now_ms
 from openhat.errors import BadRequest, IdempotencyConflict, IdempotencyMismatch
 from openhat.storage.base import Store
 from openhat.storage.rows import IdempotentResponse
 
 HEADER = "Idempotency-Key"
-KEEP_MS = 24 * 3600 * 1000
+KEEP_MS = DAY_MS
 MAX_KEY_LENGTH = 255
 
 
