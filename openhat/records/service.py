@@ -137,7 +137,8 @@ def save_batch(store: Store, hat_id: str, principal: Principal,
 
 def read_endpoint(store: Store, hat_id: str, query: PageQuery) -> list[Json]:
     """GET /data/{ns}/{ep}: one page (records.wire.data_page), without links."""
-    return [_read_json(r) for r in store.records.page(hat_id, query)]
+    return [record_json(r.endpoint, r.record_id, r.data)
+            for r in store.records.page(hat_id, query)]
 
 
 def _read_json(record: StoredRecord) -> Json:
