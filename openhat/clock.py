@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 
 SECOND_MS = 1000
+HOUR_MS = 3_600 * SECOND_MS
 DAY_S = 86_400
 DAY_MS = DAY_S * SECOND_MS
 

@@ -59,6 +59,13 @@ class NotAuthenticated(FrameworkError):
     title = "Not Authenticated"
 
 
+class Gone(FrameworkError):
+    """A resume (Last-Event-ID) from an event no longer kept (docs/events.md)."""
+
+    status = 410
+    title = "Gone"
+
+
 class Forbidden(FrameworkError):
     status = 403
     title = "Forbidden"
@@ -225,3 +232,92 @@ class InvalidPassword(MessageError):
 
     status = 403
     title = "Invalid password"
+
+
+# --- files ----------------------------------------------------------------------------------
+
+class FileNotFound(MessageError):
+    """No such file in the HAT, or none the caller may act on (as the original)."""
+
+    status = 404
+    title = "No such file"
+
+    def __init__(self, file_id: str) -> None:
+        super().__init__(f"File {file_id} not found")
+
+
+class FileNotAvailable(MessageError):
+    """404 for a file the caller may not see; 400 for completing one never uploaded."""
+
+    status = 404
+    title = "File not available"
+
+
+class FileAccessNotGranted(MessageError):
+    status = 400
+    title = "Could not grant access"
+
+    def __init__(self) -> None:
+        super().__init__("No such user or unexpected error while granting access")
+
+
+class BlobUrlRefused(MessageError):
+    """A signed blob URL that is malformed, tampered with, expired, or for another method."""
+
+    status = 403
+    title = "Forbidden"
+
+
+class UploadConflict(MessageError):
+    """The file's content was uploaded already (or the file is no longer awaiting it)."""
+
+    status = 409
+    title = "Conflict"
+
+
+# --- accounts (spec 2.7, 2.8) ---------------------------------------------------------------
+
+class InvalidUser(MessageError):
+    status = 400
+    title = "Invalid User"
+
+
+class UserNotCreated(MessageError):
+    status = 400
+    title = "Error creating user"
+
+
+class NoSuchUser(MessageError):
+    status = 404
+    title = "No such User"
+
+    def __init__(self, user_id: str) -> None:
+        super().__init__(f"User {user_id} does not exist")
+
+
+class PrivilegedAccount(MessageError):
+    """The owner (and, for callers other than the owner, a platform user) cannot be
+    enabled, disabled, deleted or changed through the users routes."""
+
+    status = 403
+    title = "Forbidden"
+
+    def __init__(self) -> None:
+        super().__init__("Privileged account can not be enabled or disabled")
+
+
+class InvalidToken(MessageError):
+    """A mail token that does not exist, has expired, or is not for this use."""
+
+    status = 401
+    title = "Invalid Token"
+
+
+class ResetUnauthorized(MessageError):
+    status = 401
+    title = "Password reset unauthorized"
+
+
+class ClaimUnauthorized(MessageError):
+    status = 401
+    title = "HAT claim unauthorized"

@@ -35,7 +35,7 @@ class RecordsUpdated(Event):
 
 @dataclass(frozen=True)
 class RecordsDeleted(Event):
-    record_ids: tuple[str, ...]
+    records: tuple[tuple[str, str], ...]  # (endpoint, record_id)
 
 
 @dataclass(frozen=True)
@@ -111,8 +111,62 @@ class ApplicationRemoved(ApplicationEvent):
 
 
 @dataclass(frozen=True)
+class FunctionEvent(Event):
+    """A change to a SHE function's status on a HAT."""
+
+    function_id: str
+
+
+class FunctionEnabled(FunctionEvent):
+    """The owner enabled the function: it runs when triggered and on its schedule."""
+
+
+class FunctionDisabled(FunctionEvent):
+    """The owner disabled the function."""
+
+
+class FunctionExecuted(FunctionEvent):
+    """The function ran and stored what it found (its records come with RecordsCreated)."""
+
+
+@dataclass(frozen=True)
 class PasswordChanged(Event):
     user_id: str
+
+
+@dataclass(frozen=True)
+class UserEvent(Event):
+    """A change to one user of the HAT (not its password: PasswordChanged)."""
+
+    user_id: str
+
+
+class UserCreated(UserEvent):
+    """A user added through `POST /users/user`."""
+
+
+class UserUpdated(UserEvent):
+    """A user's name, roles or password replaced through `PUT /users/user/{id}/update`."""
+
+
+class UserEnabled(UserEvent):
+    """The user's tokens work again."""
+
+
+class UserDisabled(UserEvent):
+    """The user's tokens are refused from the next request."""
+
+
+class UserDeleted(UserEvent):
+    """The user and its addresses and mail tokens are gone."""
+
+
+class EmailVerified(UserEvent):
+    """The user proved an address (or the operator gave it): password resets mail it."""
+
+
+class PasswordResetRequested(UserEvent):
+    """A password reset link was made for the user's verified address."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +199,43 @@ class DirectoryChanged(HatEvent):
     a password."""
 
     elsewhere: bool
+
+
+@dataclass(frozen=True)
+class FileEvent(Event):
+    file_id: str
+
+
+class FileUploadStarted(FileEvent):
+    """A file's metadata was stored; its bytes are on their way (status New)."""
+
+
+@dataclass(frozen=True)
+class FileCompleted(FileEvent):
+    size: int  # bytes
+
+
+class FileUpdated(FileEvent):
+    """Its name, tags, title or description changed."""
+
+
+class FileDeleted(FileEvent):
+    """Marked Deleted; its bytes are removed from the blob store after the commit."""
+
+
+@dataclass(frozen=True)
+class FilePublicChanged(FileEvent):
+    public: bool
+
+
+@dataclass(frozen=True)
+class FileAccessChanged(Event):
+    """A user was granted access to files (`content`: their content too), or lost it."""
+
+    file_ids: tuple[str, ...]
+    user_id: str
+    granted: bool
+    content: bool
 
 
 Subscriber = Callable[[Sequence[Event]], None]

@@ -1,5 +1,6 @@
-"""What every area shares on the wire: the JSON alias, body parsing, the original's JsError
-form, UUIDs, the HAT's date and duration formats, and the limits of query parameters.
+"""What every area shares on the wire: the JSON alias, body parsing (numbers kept exactly),
+the original's JsError form, UUIDs, the HAT's date and duration formats, and the limits of
+query parameters.
 
 Validation errors use the original's JsError form, an object keyed by JSON path:
 `{"obj[0].endpoint": [{"msg": ["error.path.missing"], "args": []}]}` (spec 1.3), and all
@@ -8,9 +9,11 @@ problems of a body are reported together, as Play does.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, TypeGuard
 
 import orjson
@@ -35,13 +38,134 @@ def unsafe_path_key(key: str) -> bool:
 
 
 
-def parse_json(body: bytes) -> Any:
-    """Decode a request body. Raises BadRequest("Invalid Json: ...") when it is not JSON
-    (or nests deeper than orjson's 1024 levels)."""
+def parse_json(body: bytes | str) -> Any:
+    """Decode a request body (or stored JSON text), every number with the value it was
+    written with. Raises BadRequest("Invalid Json: ...") when it is not JSON (or nests
+    deeper than orjson's 1024 levels), or holds a number no backend can store.
+
+    orjson reads every number as a 64-bit integer or a double, silently rounding larger
+    integers and longer decimals; so a body that may hold such a number (`_may_lose`, one
+    scan at C speed) is read again exactly (`_exact`). Numbers a double holds keep orjson's
+    type, so either way the same text becomes the same values."""
     try:
-        return orjson.loads(body)
+        value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
+        if "number" not in str(exc):  # orjson refuses numbers beyond a double's range
+            raise BadRequest(f"Invalid Json: {exc}") from None
+        return _exact(body)
+    return _exact(body) if _may_lose(body) else value
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+# PostgreSQL's numeric (what jsonb stores numbers as) holds up to 131,072 digits before the
+# decimal point and 16,383 after it; SQLite keeps a number's text as written. Beyond these, a
+# number is refused on both backends alike.
+MAX_INTEGER_DIGITS = 131_072
+MAX_FRACTION_DIGITS = 16_383
+
+_DIGITS_AND_POINT = bytes.maketrans(b"0123456789.", b"0" * 11)
+
+
+def _may_lose(text: bytes | str) -> bool:
+    """Whether `text` may hold a number that orjson does not read exactly: 16 or more digits
+    in a row (a point between them counts as one; 15 significant digits always survive a
+    double) or an exponent below -99 (a subnormal or zero double). Digits inside strings
+    count too: a false alarm only costs an exact reading."""
+    raw = text.encode() if isinstance(text, str) else text
+    found = raw.translate(_DIGITS_AND_POINT)
+    return b"0" * 16 in found or b"e-000" in found or b"E-000" in found
+
+
+class _NumberRefused(ValueError):
+    pass
+
+
+def _checked(text: str) -> Decimal:
+    number = Decimal(text)
+    _sign, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)  # JSON has no NaN or Infinity
+    if -exponent > MAX_FRACTION_DIGITS or (any(digits) and
+                                           len(digits) + exponent > MAX_INTEGER_DIGITS):
+        shown = text if len(text) <= 40 else f"{text[:20]}...{text[-10:]}"
+        raise _NumberRefused(f"the number {shown} is outside the range stored exactly (at most"
+                             f" {MAX_INTEGER_DIGITS} digits before the decimal point and"
+                             f" {MAX_FRACTION_DIGITS} after it)")
+    return number
+
+
+def _exact_int(text: str) -> int | Decimal:
+    """An integer as orjson reads it when it can (64 bits, signed or unsigned), else exact."""
+    if len(text) < 19:
+        return int(text)
+    number = _checked(text)
+    return int(text) if len(text) <= 20 and -(2**63) <= number < 2**64 else number
+
+
+def _exact_float(text: str) -> float | Decimal:
+    """A decimal as orjson reads it (a double) when the double's shortest form has the same
+    value, else exact."""
+    number = _checked(text)
+    double = float(text)
+    if double not in (float("inf"), float("-inf")) and Decimal(repr(double)) == number:
+        return double
+    return number
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"unexpected {name}")
+
+
+_EXACT = json.JSONDecoder(parse_int=_exact_int, parse_float=_exact_float,
+                          parse_constant=_refuse_constant)
+
+
+def _exact(body: bytes | str) -> Any:
+    """The exact reading. The stdlib decoder accepts a little more than orjson (lone
+    surrogates, NaN), which is refused here."""
+    try:
+        text = body.decode() if isinstance(body, bytes) else body
+        value = _EXACT.decode(text)
+        if _SURROGATE_ESCAPE.search(text):  # strict UTF-8 holds none: only escapes can
+            _refuse_surrogates(value)
+    except _NumberRefused as exc:
         raise BadRequest(f"Invalid Json: {exc}") from None
+    except (ValueError, RecursionError) as exc:
+        raise BadRequest(f"Invalid Json: {exc}") from None
+    return value
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _refuse_surrogates(value: Any) -> None:
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str) and not item.isascii():
+            item.encode()  # UnicodeEncodeError (a ValueError) for a lone surrogate
+
+
+def _number_text(value: Any) -> orjson.Fragment:
+    if isinstance(value, Decimal):
+        return orjson.Fragment(str(value))
+    raise TypeError(f"Type is not JSON serializable: {type(value).__name__}")
+
+
+def dumps(value: Any, option: int = 0) -> bytes:
+    """JSON text of a value from `parse_json`: its exact numbers (Decimals) as written by
+    `str`, which is always a JSON number. Raises TypeError as orjson.dumps does."""
+    return orjson.dumps(value, default=_number_text, option=option)
+
+
+def is_number(value: Any) -> bool:
+    """Whether a decoded JSON value is a number (a boolean is none)."""
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
 
 
 def error(errors: Errors, path: str, msg: str) -> None:
@@ -89,9 +213,7 @@ def joda_datetime(ms: int) -> str:
 def _number_or_text(value: Any) -> int | str | None:
     """A JSON number as a whole number (a boolean is none), a string as it is, else None:
     the two forms in which the original accepts a date or a duration."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
+    if is_number(value):
         return int(value)
     return value if isinstance(value, str) else None
 
@@ -140,3 +262,12 @@ def parse_period(value: Any) -> int | None:
     days, hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
     total = ((days * 24 + hours) * 60 + minutes) * 60_000 + seconds * 1000
     return int(min(total, _LONGEST))  # many digits make the float infinite: too long anyway
+
+
+def require_flag(raw: str | None, name: str) -> bool:
+    """A required boolean query parameter (`atPeriodEnd`, the Files API's `content`)."""
+    if raw is None:
+        raise BadRequest(f"Missing parameter: {name}")
+    if raw.lower() not in ("true", "false"):
+        raise BadRequest(f"Cannot parse parameter {name} as Boolean: should be true or false")
+    return raw.lower() == "true"

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from openhat.cli import main
 from openhat.config import SETTINGS
+from openhat.storage import open_store
 from tests.servers import serving
 
 
@@ -77,6 +78,12 @@ def test_bad_database_url_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_migrate(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["migrate", "--database", f"sqlite:///{tmp_path}/m.db"])
+    url = f"sqlite:///{tmp_path}/m.db"
+    result = CliRunner().invoke(main, ["migrate", "--database", url])
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "m.db").exists()
+    store = open_store(url)
+    try:
+        assert store.migrate() == []  # every migration was applied by the command
+        assert store.hats.all() == []  # and nothing else was made
+    finally:
+        store.close()

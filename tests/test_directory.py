@@ -24,7 +24,7 @@ from openhat.storage.postgres.store import PostgresStore
 from openhat.storage.rows import DirectoryEntry, HatUnavailable, NewElement, StoredApplication
 from openhat.web.app import create_app
 from tests.app_fixtures import manifest
-from tests.conftest import login
+from tests.conftest import hat_id_of, login
 from tests.storage import writes
 
 pytestmark = pytest.mark.postgres
@@ -69,16 +69,6 @@ def rows_of(url: str, hat_id: str) -> dict[str, int]:
                                         (hat_id,)).fetchone()[0])  # type: ignore[index]
                 for table in ("hats", "users", "signing_keys", "records", "record_links",
                               "combinators")}
-
-
-def hat_id_of(url: str, domain: str) -> str:
-    store = open_store(url)
-    try:
-        hat = store.hats.by_domain(domain)
-        assert hat is not None
-        return hat.hat_id
-    finally:
-        store.close()
 
 
 def test_one_process_serves_hats_of_two_databases(databases: tuple[str, str], app: Any) -> None:
@@ -324,3 +314,81 @@ def test_a_move_is_refused_without_changing_anything(databases: tuple[str, str])
 
     taken = CliRunner().invoke(main, ["hats", "move", B, "--to", other, "--database", home])
     assert taken.exit_code == 1 and "in that database already" in taken.output
+
+
+def test_a_hat_moves_with_its_applications_debits_bundles_and_idempotency_keys(
+        databases: tuple[str, str], app: Any) -> None:
+    """Everything of a HAT, not only records, arrives and works where it moved."""
+    from tests.api.debit_fixtures import setup_request
+    from tests.app_fixtures import installed_app
+
+    home, other = databases
+    alice = client_for(app, A, "alice", "alice-password-1")
+    app_token = installed_app(alice, "mover", "namespaceread:notes", "namespacewrite:notes")
+    assert alice.post(f"{API}/data-debit/dd", json=setup_request()).status_code == 201
+    assert alice.post(f"{API}/data-bundle/b1",
+                      json={"n": {"endpoints": [{"endpoint": "notes/all"}]}}).status_code == 201
+    first = alice.post(f"{API}/data/notes/all", json={"n": 1},
+                       headers={"Idempotency-Key": "once"})
+    assert first.status_code == 201
+
+    hats_cli(home, "move", A, "--to", other)
+
+    assert alice.get(f"{API}/applications/mover").json()["enabled"] is True
+    assert alice.get(f"{API}/data/notes/all", headers={"X-Auth-Token": app_token}
+                     ).status_code == 200  # the application's token too
+    assert alice.get(f"{API}/data-debit/dd").json()["dataDebitKey"] == "dd"
+    bundled = alice.get(f"{API}/data-bundle/b1").json()
+    assert [r["data"] for r in bundled["n"]] == [{"n": 1}], bundled
+    replay = alice.post(f"{API}/data/notes/all", json={"n": 1},
+                        headers={"Idempotency-Key": "once"})
+    assert replay.headers.get("Idempotent-Replayed") == "true"
+    assert replay.json() == first.json()
+
+
+def test_a_move_into_a_database_holding_that_domain_changes_nothing(
+        databases: tuple[str, str]) -> None:
+    """A stale copy of the HAT's domain in the target: refused, both sides as they were."""
+    from openhat.hats import service as hats
+
+    home, other = databases
+    hat_id = hat_id_of(home, A)
+    target = open_store(other)
+    try:
+        stale = hats.create_hat(target, A, "someone", "a-stale-copy-password").hat
+    finally:
+        target.close()
+    result = CliRunner().invoke(main, ["hats", "move", A, "--to", other, "--database", home])
+    assert result.exit_code == 1 and A in result.output, result.output
+    assert rows_of(home, hat_id)["hats"] == 1
+    assert rows_of(other, hat_id)["hats"] == 0
+    assert rows_of(other, stale.hat_id)["hats"] == 1  # the copy there is untouched
+    store = open_store(home)
+    try:
+        assert [e.domain for e in store.directory.entries()] == [B]  # not switched
+    finally:
+        store.close()
+
+
+def test_a_move_whose_copy_loses_rows_is_refused(databases: tuple[str, str],
+                                                 app: Any) -> None:
+    """The counts are checked after the copy: a target that drops rows (here a trigger of
+    its own) fails the move, and the HAT stays, whole, where it was."""
+    home, other = databases
+    alice = client_for(app, A, "alice", "alice-password-1")
+    assert alice.post(f"{API}/data/notes/all", json=[{"n": i} for i in range(5)]
+                      ).status_code == 201
+    hat_id = hat_id_of(home, A)
+    before = rows_of(home, hat_id)
+    with psycopg.connect(other, autocommit=True) as conn:
+        conn.execute("CREATE FUNCTION lose_one() RETURNS trigger LANGUAGE plpgsql AS $$"
+                     " BEGIN IF NEW.data->>'n' = '3' THEN RETURN NULL; END IF;"
+                     " RETURN NEW; END $$")
+        conn.execute("CREATE TRIGGER lose_one BEFORE INSERT ON records FOR EACH ROW"
+                     " EXECUTE FUNCTION lose_one()")
+    result = CliRunner().invoke(main, ["hats", "move", A, "--to", other, "--database", home])
+    assert result.exit_code == 1 and "row counts differ" in result.output, result.output
+    assert rows_of(home, hat_id) == before
+    assert set(rows_of(other, hat_id).values()) == {0}
+    assert [r["data"]["n"] for r in alice.get(f"{API}/data/notes/all").json()] == \
+        list(range(5))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
@@ -10,6 +11,8 @@ from click.testing import CliRunner, Result
 from openhat.cli import main
 from openhat.identity import users
 from openhat.storage import open_store
+from tests.conftest import hat_id_of
+from tests.files_fixtures import files_url, s3_endpoint  # noqa: F401 (a fixture)
 
 
 def run(database_url: str, *args: str, input: str | None = None,
@@ -79,9 +82,38 @@ def test_errors_are_messages_not_tracebacks(database_url: str, args: tuple[str, 
     assert message in result.output
 
 
-def test_moving_needs_postgresql_on_both_sides(database_url: str, tmp_path: object) -> None:
+def test_moving_to_sqlite_works_from_either_engine(database_url: str, tmp_path: object) -> None:
+    """Moves between engines (tests/test_portability.py reads the moved HAT back)."""
     assert run(database_url, "add", "a.example.com", "--owner", "a",
                "--password", "a-password-123").exit_code == 0
     result = run(database_url, "move", "a.example.com", "--to", f"sqlite:///{tmp_path}/x.db")
-    assert result.exit_code == 1
-    assert "PostgreSQL on both sides" in result.output
+    assert result.exit_code == 0, result.output
+    assert "Moved HAT a.example.com" in result.output
+
+
+@pytest.mark.parametrize("blobs", ["local", "s3"])
+def test_removing_a_hat_removes_its_files_contents(database_url: str, tmp_path: Path,
+                                                   blobs: str,
+                                                   request: pytest.FixtureRequest) -> None:
+    """The bytes of a removed HAT's files go with it (another HAT's stay)."""
+    from openhat.config import Settings
+    from openhat.files.blobs import open_blobs
+
+    url = files_url(blobs, request)
+    assert run(database_url, "add", "gone.example.com", "--owner", "o",
+               "--password", "a-long-password-1").exit_code == 0
+    assert run(database_url, "add", "kept.example.com", "--owner", "o",
+               "--password", "a-long-password-2").exit_code == 0
+    gone, kept = (hat_id_of(database_url, d) for d in ("gone.example.com", "kept.example.com"))
+    blob_store = open_blobs(Settings(database=database_url, files_dir=str(tmp_path),
+                                     files_url=url))
+    for owner in (gone, kept):
+        blob_store.put(owner, "photo-jpg-1", [b"the bytes of ", b"a photo"])
+    options = ("--files-dir", str(tmp_path), "--files-url", url)
+    removed = run(database_url, "remove", "gone.example.com", "--yes", *options)
+    assert removed.exit_code == 0, removed.output
+    assert blob_store.stat(gone, "photo-jpg-1") is None
+    assert b"".join(blob_store.read(kept, "photo-jpg-1")) == b"the bytes of a photo"
+    if blobs == "local":
+        assert not (tmp_path / gone).exists()
+

@@ -26,6 +26,16 @@ SETUP_KINDS = ("External", "Internal")
 STATUS_KINDS = ("Internal", "External")
 VERSION = re.compile(r"\d{1,9}(\.\d{1,9}){0,2}")
 MAX_ROLES = 100
+MAX_WEBHOOKS = 10  # callbacks one manifest may ask for (openhat's `webhooks` field)
+
+
+@dataclass(frozen=True)
+class ManifestWebhook:
+    """A callback the application's manifest asks for (docs/events.md): registered for the
+    application when it is set up."""
+
+    url: str
+    endpoints: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -38,6 +48,7 @@ class Manifest:
     dependencies: tuple[str, ...]  # setup.dependencies: ids set up together with this one
     data_required: Any  # permissions.dataRequired (a v2 DataDebitRequest) or None
     recent_data_endpoint: str | None  # status.recentDataCheckEndpoint
+    webhooks: tuple[ManifestWebhook, ...] = ()  # openhat's `webhooks` (the original has none)
 
     @property
     def debit_key(self) -> str | None:
@@ -79,10 +90,38 @@ def parse_manifest(value: Any) -> Manifest:
     data_required = _at(value, ("permissions", "dataRequired"))
     if data_required is not None:
         _check_debit_request(data_required, errors)
+    hooks = _webhooks(_at(value, ("webhooks",)), errors)
     raise_if(errors)
     assert app_id and kind and version and compatibility and roles is not None
     return Manifest(app_id, version, kind, roles, compatibility, dependencies, data_required,
-                    recent if isinstance(recent, str) else None)
+                    recent if isinstance(recent, str) else None, hooks)
+
+
+def _webhooks(value: Any, errors: Errors) -> tuple[ManifestWebhook, ...]:
+    """`[{"url": "https://...", "endpoints": ["ns", "ns/ep"]}, ...]`: the URL is checked
+    as a webhook's when the application is set up, the endpoints here."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        error(errors, "obj.webhooks", "error.expected.jsarray")
+        return ()
+    if len(value) > MAX_WEBHOOKS:
+        error(errors, "obj.webhooks", f"error.maxLength: {MAX_WEBHOOKS}")
+        return ()
+    found = []
+    for i, hook in enumerate(value):
+        path = f"obj.webhooks[{i}]"
+        url = hook.get("url") if isinstance(hook, dict) else None
+        endpoints = hook.get("endpoints") if isinstance(hook, dict) else None
+        if not isinstance(url, str):
+            error(errors, f"{path}.url", "error.expected.jsstring")
+        if not isinstance(endpoints, list) or not endpoints or not all(
+                isinstance(e, str) and valid_endpoint(e) and not e.endswith("/")
+                and "//" not in e for e in endpoints):
+            error(errors, f"{path}.endpoints", "Endpoint invalid")
+        elif isinstance(url, str):
+            found.append(ManifestWebhook(url, tuple(dict.fromkeys(endpoints))))
+    return tuple(found)
 
 
 def _at(value: Any, path: tuple[str, ...]) -> Any:

@@ -31,7 +31,7 @@ from openhat.events import (
 from openhat.identity.permissions import Role
 from openhat.storage.base import Store, Tx
 from openhat.storage.rows import Debit, StoredApplication
-from openhat.wire import Json
+from openhat.wire import Json, dumps, parse_json
 
 
 def register(store: Store, hat_id: str, body: Any) -> tuple[bool, Json]:
@@ -41,7 +41,7 @@ def register(store: Store, hat_id: str, body: Any) -> tuple[bool, Json]:
     manifest = parse_manifest(body)
     with store.write(hat_id) as tx:
         created = tx.applications.save(hat_id, manifest.application_id,
-                                       orjson.dumps(body).decode(), now_ms())
+                                       dumps(body).decode(), now_ms())
         tx.emit(ApplicationRegistered(hat_id, manifest.application_id, created))
     return created, status(store, hat_id, manifest.application_id)
 
@@ -51,6 +51,7 @@ def remove(store: Store, hat_id: str, application_id: str) -> None:
     with store.write(hat_id) as tx:
         if not tx.applications.delete(hat_id, application_id):
             raise ApplicationNotFound(application_id)
+        tx.webhooks.remove_application(hat_id, application_id)
         tx.emit(ApplicationRemoved(hat_id, application_id))
 
 
@@ -60,7 +61,7 @@ def _stored(source: Store | Tx, hat_id: str, application_id: str,
              if APPLICATION_ID.fullmatch(application_id) else None)
     if found is None:
         raise ApplicationNotFound(application_id, missing_status)
-    return found, parse_manifest(orjson.loads(found.manifest))
+    return found, parse_manifest(parse_json(found.manifest))
 
 
 def hmi(store: Store, hat_id: str, application_id: str) -> orjson.Fragment:
@@ -80,7 +81,15 @@ def grants(store: Store, hat_id: str, application_id: str,
     found = store.applications.get(hat_id, application_id)
     if found is None or not found.enabled or found.registration != registration:
         return None
-    return parse_manifest(orjson.loads(found.manifest)).roles
+    return parse_manifest(parse_json(found.manifest)).roles
+
+
+def enabled_roles(store: Store, hat_id: str, application_id: str) -> frozenset[Role] | None:
+    """What the application may do now, or None when it is unknown or not enabled (its
+    webhooks, which outlive any token, are delivered only while it is enabled)."""
+    found = store.applications.get(hat_id, application_id)
+    return parse_manifest(orjson.loads(found.manifest)).roles \
+        if found is not None and found.enabled else None
 
 
 REGISTRATION_CLAIM = "applicationRegistration"
@@ -123,7 +132,7 @@ def statuses(store: Store, hat_id: str, only: frozenset[str] | None = None) -> l
         return debits.get(key)
 
     now = now_ms()
-    return [status_json(_load(store, hat_id, found, parse_manifest(orjson.loads(found.manifest)),
+    return [status_json(_load(store, hat_id, found, parse_manifest(parse_json(found.manifest)),
                               debit_of, enabled.__contains__), now)
             for found in registered if only is None or found.application_id in only]
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from openhat.cli import portability
 from openhat.cli.admin import COMMANDS
 from openhat.cli.deployment import deployment, load_settings, open_migrated
 from openhat.config import SETTINGS
@@ -51,7 +52,7 @@ def serve(**options: Any) -> None:
     store = open_migrated(settings.database)
     try:
         created = hats.ensure_default_hat(store, settings.public_domain, settings.owner,
-                                          settings.owner_password)
+                                          settings.owner_password, settings.owner_email)
     finally:
         store.close()
     if created is not None:
@@ -125,26 +126,34 @@ def hats_list(database: str | None) -> None:
 @click.argument("domain")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @DATABASE_OPTION
-def hats_remove(domain: str, yes: bool, database: str | None) -> None:
-    """Delete a HAT and ALL its data (records, users, keys, bundles, ...)."""
+@portability.FILES_DIR
+@portability.FILES_URL
+def hats_remove(domain: str, yes: bool, database: str | None, files_dir: str | None,
+                files_url: str | None) -> None:
+    """Delete a HAT and ALL its data (records, users, keys, bundles, files' contents,
+    ...)."""
+    blobs = portability.blob_store(database, files_dir, files_url)
     with deployment(database) as directory:
-        if directory.locate(domain) is None:
+        found = directory.locate(domain)
+        if found is None:
             raise click.ClickException(f"no HAT {hats.normalise_domain(domain)}")
         if not yes:
             click.confirm(f"Delete HAT {hats.normalise_domain(domain)} and all its data?",
                           abort=True)
         directory.remove(domain)
+    blobs.remove_hat(found.hat.hat_id)  # after the rows: no file is left without its bytes
     click.echo(f"Removed HAT {hats.normalise_domain(domain)}.")
 
 
 @hats_group.command("move")
 @click.argument("domain")
 @click.option("--to", "to_url", required=True, metavar="URL",
-              help="The PostgreSQL database to move the HAT to (the home URL moves it home).")
+              help="The database to move the HAT to (the home URL moves it home).")
 @DATABASE_OPTION
 def hats_move(domain: str, to_url: str, database: str | None) -> None:
-    """Move a HAT to another PostgreSQL database: copy its rows, verify the counts, switch
-    the directory, delete the old rows. Its writes wait while it is copied; reads go on."""
+    """Move a HAT to another database (PostgreSQL or SQLite, either way): copy its rows,
+    verify the counts, switch the directory, delete the old rows. Its writes wait while it
+    is copied; reads go on."""
     with deployment(database) as directory:
         try:
             counts = directory.move(domain, to_url)
@@ -158,5 +167,5 @@ def hats_move(domain: str, to_url: str, database: str | None) -> None:
     click.echo(f"Moved HAT {hats.normalise_domain(domain)} ({rows}).")
 
 
-for _command in COMMANDS:
+for _command in (*COMMANDS, *portability.COMMANDS):
     main.add_command(_command)

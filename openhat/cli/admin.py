@@ -14,10 +14,13 @@ from typing import Any
 import click
 import orjson
 
+from openhat.accounts import verification
+from openhat.accounts.wire import valid_email
 from openhat.applications import service as applications
 from openhat.cli.deployment import one_hat
-from openhat.errors import HatError
+from openhat.errors import BadRequest, HatError
 from openhat.identity import keys, passwords, users
+from openhat.wire import parse_json
 
 
 def hat_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -48,9 +51,9 @@ def apps_add(manifest: Path, database: str | None, domain: str | None) -> None:
     """Register an application from its manifest (the original's Application JSON), or
     update its manifest. It starts disabled: set it up over the API."""
     try:
-        body = orjson.loads(manifest.read_bytes())
-    except orjson.JSONDecodeError as exc:
-        raise click.ClickException(f"{manifest} is not JSON: {exc}") from exc
+        body = parse_json(manifest.read_bytes())  # its numbers exactly, as over the API
+    except BadRequest as exc:
+        raise click.ClickException(f"{manifest} is not JSON: {exc.body['message']}") from exc
     with one_hat(database, domain) as (store, hat):
         try:
             created, status = applications.register(store, hat.hat_id, body)
@@ -118,6 +121,20 @@ def owner_reset_password(password_stdin: bool, generate: bool, database: str | N
                " refused.")
     if generate:
         click.echo(f"New owner password (shown once): {password}")
+
+
+@owner.command("set-email")
+@click.argument("email")
+@hat_options
+def owner_set_email(email: str, database: str | None, domain: str | None) -> None:
+    """Set the owner's email address, counted as verified: password resets mail it."""
+    if not valid_email(email):
+        raise click.ClickException(f"{email!r} is not an email address")
+    with one_hat(database, domain) as (store, hat):
+        user = verification.set_owner_email(store, hat.hat_id, email)
+        if user is None:
+            raise click.ClickException(f"{hat.domain} has no owner")
+    click.echo(f"Email address of {user.username} on {hat.domain} set to {email.strip()}.")
 
 
 # --- keys ----------------------------------------------------------------------------------

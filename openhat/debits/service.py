@@ -18,8 +18,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import orjson
-
 from openhat.clock import now_ms
 from openhat.debits import rules
 from openhat.debits import wire as debit_wire
@@ -37,7 +35,7 @@ from openhat.storage.rows import (
     DebitPermissions,
     DebitRow,
 )
-from openhat.wire import Json
+from openhat.wire import Json, parse_json
 
 Source = Store | Tx  # where a read goes: the store, or the open unit of work
 BUNDLE_TAKEN = "Data Debit request malformed: Data bundle with such ID already exists"
@@ -183,4 +181,22 @@ def _first(prop: PropertyQuery) -> PropertyQuery:
 
 def _parsed(texts: dict[str, str], bundle_id: str) -> dict[str, PropertyQuery]:
     text = texts.get(bundle_id)
-    return parse_bundle(orjson.loads(text)) if text is not None else {}
+    return parse_bundle(parse_json(text)) if text is not None else {}
+
+
+def readable_endpoints(store: Store, hat_id: str, key: str) -> frozenset[str]:
+    """The endpoints the holder of debit `key` may read now: those its active consent's
+    bundle selects (links included); none while no consent is active or the debit is
+    unknown (change notifications, docs/events.md)."""
+    debit = store.debits.get(hat_id, key)
+    active = None if debit is None else rules.active_permissions(debit, now_ms())
+    if active is None:
+        return frozenset()
+    bundle = _parsed(store.bundles.get_many(hat_id, [active.bundle_id]), active.bundle_id)
+    found: set[str] = set()
+    queue = [query for prop in bundle.values() for query in prop.endpoints]
+    while queue:
+        query = queue.pop()
+        found.add(query.endpoint)
+        queue.extend(query.links)
+    return frozenset(found)

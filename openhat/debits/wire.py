@@ -15,12 +15,11 @@ from typing import Any
 import orjson
 
 from openhat import wire
+from openhat.accounts.wire import user_json
 from openhat.debits.rules import active_permissions, is_active, permissions_end
-from openhat.errors import BadRequest
-from openhat.identity.permissions import Role
 from openhat.queries.models import parse_data_bundle
 from openhat.storage.rows import Debit, DebitClient, DebitPermissions, User
-from openhat.wire import Errors, Json, error, is_object, raise_if
+from openhat.wire import Errors, Json, dumps, error, is_object, raise_if
 
 # --- the v2.6 request ------------------------------------------------------------------------
 
@@ -104,19 +103,10 @@ def _bundle_and_conditions(body: dict[str, Any], errors: Errors
 def bundles_of(bundle: tuple[str, Any],
                conditions: tuple[str, Any] | None) -> list[tuple[str, str]]:
     """The (id, JSON text) of a consent's bundle and conditions, as storage takes them."""
-    found = [(bundle[0], orjson.dumps(bundle[1]).decode())]
+    found = [(bundle[0], dumps(bundle[1]).decode())]
     if conditions is not None:
-        found.append((conditions[0], orjson.dumps(conditions[1]).decode()))
+        found.append((conditions[0], dumps(conditions[1]).decode()))
     return found
-
-
-def require_flag(raw: str | None, name: str) -> bool:
-    """A required boolean query parameter (`atPeriodEnd`)."""
-    if raw is None:
-        raise BadRequest(f"Missing parameter: {name}")
-    if raw.lower() not in ("true", "false"):
-        raise BadRequest(f"Cannot parse parameter {name} as Boolean: should be true or false")
-    return raw.lower() == "true"
 
 
 # --- the legacy request ----------------------------------------------------------------------
@@ -215,9 +205,6 @@ def debit_json(debit: Debit, bundles: Mapping[str, str], now: int) -> Json:
     return out
 
 
-_PRIMARY = ("owner", "platform", "datacredit", "datadebit")
-
-
 def rich_json(debit: Debit, bundles: Mapping[str, str], client: User | None) -> Json:
     """RichDataDebit: the debit, the user who asked for it (`client`, loaded), its bundles."""
     items = []
@@ -240,10 +227,4 @@ def _user_json(user: User | None, user_id: str | None) -> Json:
     if user is None:
         return {"userId": user_id or "", "email": "", "name": "", "role": "validate",
                 "roles": []}
-    roles = [Role.parse(r) for r in user.roles]
-    kinds = [r.kind for r in roles]
-    primary = next((k for k in _PRIMARY if k in kinds), "validate")
-    return {"userId": user.user_id, "email": user.username, "name": user.username,
-            "role": primary,
-            "roles": [{"role": r.kind, "detail": r.extra} if r.extra else {"role": r.kind}
-                      for r in roles]}
+    return user_json(user)

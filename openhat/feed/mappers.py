@@ -1,112 +1,169 @@
-"""The data feed's mappers: how records of a known endpoint become feed items (spec 5.2).
+"""The data feed's mappers: how records of a plug's endpoint become feed items (spec 5.2).
 
-A mapper names the endpoints it reads, where each record keeps its date (an ISO-8601 string
-or unix seconds), and how a record's data becomes an item's title, content and location.
+Each mapper has the original's key (`facebook/feed`, `notables/feed`, `she/activity-records`:
+what `/she/feed/{prefix}` matches), the queries it reads (an endpoint, where each record
+keeps its date and in which form), and a `build` that turns a record's data into an item
+(or None: the record is left out, as the original drops what it cannot read). The helpers
+below build the original's DataFeedItem JSON: `{"source", "date", "types", "title"?,
+"content"?, "location"?}`.
 
-Adding a mapper: write a `build` function taking the record's data and returning the item's
-fields other than `source` and `date` (return None to leave a record out of the feed), then
-add a `Mapper` to MAPPERS. The date path and kind let the store select the feed's time
-window in SQL (`datetimeExtract`/`timestampExtract` to epoch); a record without a readable
-date there is not in the feed. docs/feed.md walks through an example.
+Adding a mapper: write `build(data) -> Built | None` in the module of its kind (social.py,
+living.py, insights.py) and add a `Mapper` to that module's MAPPERS. docs/feed.md walks
+through an example.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any, Literal
 
-from openhat.wire import Json
+from openhat.storage import jsonsem
+from openhat.wire import Json, is_number
+
+DateKind = Literal["iso", "unix", "unix-text"]  # ISO-8601 text, unix seconds, as text
+
+
+@dataclass(frozen=True)
+class Query:
+    endpoint: str
+    date_path: tuple[str, ...]  # the record's date: the time window and the order
+    date_kind: DateKind = "iso"
+
+
+@dataclass(frozen=True)
+class Built:
+    """An item without its date, and the moment (unix seconds) it is dated at."""
+
+    moment: float
+    item: Json
 
 
 @dataclass(frozen=True)
 class Mapper:
-    source: str  # the item's "source"
-    endpoints: tuple[str, ...]
-    date_path: tuple[str, ...]  # where the record's date is
-    date_kind: Literal["iso", "unix"]
-    build: Callable[[Any], Json | None]
+    key: str
+    queries: tuple[Query, ...]
+    build: Callable[[Any], Built | None]
+    dedupe: str | None = None  # a field: a record equal in it to the one before is skipped
 
 
-def _get(data: Any, *path: str) -> Any:
+def get(data: Any, *path: str | int) -> Any:
     for key in path:
-        if not isinstance(data, dict):
+        if isinstance(key, int):
+            data = data[key] if isinstance(data, list) and -len(data) <= key < len(data) \
+                else None
+        elif isinstance(data, dict):
+            data = data.get(key)
+        else:
             return None
-        data = data.get(key)
     return data
 
 
-def _geo(latitude: Any, longitude: Any) -> Json | None:
-    numbers = (int, float)
-    if isinstance(latitude, numbers) and isinstance(longitude, numbers) and \
-            not isinstance(latitude, bool) and not isinstance(longitude, bool):
-        return {"geo": {"longitude": longitude, "latitude": latitude}}
-    try:
-        return {"geo": {"longitude": float(longitude), "latitude": float(latitude)}}
-    except (TypeError, ValueError):
+def text(data: Any, *path: str | int) -> str | None:
+    value = get(data, *path)
+    return value if isinstance(value, str) else None
+
+
+def number(data: Any, *path: str | int) -> float | Decimal | None:
+    """The number at `path` as read (a long decimal stays a Decimal), or None."""
+    value = get(data, *path)
+    return value if is_number(value) else None
+
+
+def integer(data: Any, *path: str | int) -> int | None:
+    value = number(data, *path)
+    return int(value) if value is not None and float(value).is_integer() else None
+
+
+def moment_iso(value: Any) -> float | None:
+    found = jsonsem.parse_iso(value)
+    return None if found is None else found.timestamp()
+
+
+def moment_unix(value: Any) -> float | None:
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value)
+    found = jsonsem.from_unix(value)
+    return None if found is None else found.timestamp()
+
+
+def geo(longitude: Any, latitude: Any) -> Json | None:
+    if not (is_number(longitude) and is_number(latitude)):  # kept as written, however long
         return None
+    return {"longitude": longitude, "latitude": latitude}
 
 
-# --- notes (rumpel/notable: the notables app's notes) -------------------------------------
+def address(country: Any = None, city: Any = None, name: Any = None, street: Any = None,
+            zip_code: Any = None) -> Json | None:
+    """The original's LocationAddress; None when it holds nothing."""
+    fields = {"country": country, "city": city, "name": name, "street": street,
+              "zip": zip_code}
+    found = {k: v for k, v in fields.items() if isinstance(v, str)}
+    return found or None
 
-def _note(data: Any) -> Json | None:
-    note = _get(data, "data", "notablesv1")
-    if not isinstance(note, dict):
-        note = data if isinstance(data, dict) else {}
-    message = note.get("message")
-    if not isinstance(message, str):
+
+def location(geo_value: Json | None = None, address_value: Json | None = None,
+             tags: list[str] | None = None) -> Json | None:
+    out = {k: v for k, v in (("geo", geo_value), ("address", address_value), ("tags", tags))
+           if v}
+    return out or None
+
+
+def title(text_value: str, subtitle: str | None = None, action: str | None = None) -> Json:
+    out: Json = {"text": text_value}
+    if subtitle is not None:
+        out["subtitle"] = subtitle
+    if action is not None:
+        out["action"] = action
+    return out
+
+
+def content(text_value: str | None = None, media: list[Json] | None = None,
+            nested: dict[str, list[Json]] | None = None) -> Json | None:
+    out: Json = {}
+    if text_value is not None:
+        out["text"] = text_value
+    if media is not None:
+        out["media"] = media
+    if nested is not None:
+        out["nestedStructure"] = nested
+    return out or None
+
+
+def media(thumbnail: str | None, url: str | None) -> Json:
+    return {k: v for k, v in (("thumbnail", thumbnail), ("url", url)) if v is not None}
+
+
+def item(source: str, moment: float | None, types: list[str], title_value: Json | None,
+         content_value: Json | None = None, location_value: Json | None = None) -> Built | None:
+    """A feed item dated at `moment` (None: the record has no readable date, so no item)."""
+    if moment is None:
         return None
-    kind = note.get("kind") if isinstance(note.get("kind"), str) else "note"
-    shared = note.get("shared") in (True, "true")
-    shared_on = note.get("shared_on")
-    item: Json = {"types": [kind, "note"] if kind != "note" else ["note"],
-                  "title": {"text": "You shared" if shared else "You wrote",
-                            "action": "shared" if shared else "private"},
-                  "content": {"text": message}}
-    if shared and isinstance(shared_on, str) and shared_on:
-        item["title"]["subtitle"] = f"on {shared_on.replace(',', ', ')}"
-    photo = _get(note, "photov1", "link")
-    if isinstance(photo, str) and photo:
-        item["content"]["media"] = [{"url": photo}]
-    location = note.get("locationv1")
-    if isinstance(location, dict):
-        geo = _geo(location.get("latitude"), location.get("longitude"))
-        if geo:
-            item["location"] = geo
-    return item
+    out: Json = {"source": source, "types": types}
+    for key, value in (("title", title_value), ("content", content_value),
+                       ("location", location_value)):
+        if value is not None:
+            out[key] = value
+    return Built(moment, out)
 
 
-# --- locations ----------------------------------------------------------------------------
-
-def _location(data: Any) -> Json | None:
-    geo = _geo(_get(data, "latitude"), _get(data, "longitude"))
-    if geo is None:
-        return None
-    return {"types": ["location"], "title": {"text": "You were here", "action": "location"},
-            "location": geo}
-
-
-# --- calendar events (Google Calendar's event resource) ------------------------------------
-
-def _event(data: Any) -> Json | None:
-    summary = _get(data, "summary")
-    if not isinstance(summary, str):
-        return None
-    item: Json = {"types": ["event"], "title": {"text": summary, "action": "event"}}
-    description = _get(data, "description")
-    if isinstance(description, str) and description:
-        item["content"] = {"text": description}
-    place = _get(data, "location")
-    if isinstance(place, str) and place:
-        item["location"] = {"tags": [place]}
-    return item
-
-
-MAPPERS: tuple[Mapper, ...] = (
-    Mapper("notables", ("rumpel/notable",), ("data", "notablesv1", "updated_time"), "iso",
-           _note),
-    Mapper("notables", ("rumpel/notablesv1",), ("updated_time",), "iso", _note),
-    Mapper("location", ("rumpel/locations", "rumpel/locations/ios"), ("dateCreated",), "unix",
-           _location),
-    Mapper("google", ("calendar/google/events",), ("start", "dateTime"), "iso", _event),
-)
+def interval(start: datetime, end: datetime | None) -> str:
+    """The original's eventTimeIntervalString: `12 December 18:30 - 22:30 America/New_York`
+    (a day's events without times: `12 December`)."""
+    midnight = start.hour == start.minute == start.second == 0
+    first = start.strftime("%d %B") if midnight else start.strftime("%d %B %H:%M")
+    if end is None:
+        return first
+    end = end.astimezone(start.tzinfo)
+    next_day = start.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    zone = getattr(start.tzinfo, "key", None) or "UTC"  # Joda's `ZZZ`: the zone's id
+    if end > next_day:
+        rest = ("- " + (end - timedelta(minutes=1)).strftime("%d %B") if end.hour == 0
+                else end.strftime(f"- %d %B %H:%M {zone}"))
+    elif end.hour == 0:
+        rest = ""
+    else:
+        rest = end.strftime(f"- %H:%M {zone}")
+    return f"{first} {rest}"

@@ -2,7 +2,7 @@
 
 The home database is the one `--database` names. A HAT created there needs nothing more, so
 a deployment of one database (one HAT or many) never sees the directory. A HAT can also live
-in another PostgreSQL database: the home database's `hat_directory` table then maps its
+in another database: the home database's `hat_directory` table then maps its
 domain to that database's URL, and any openhat process reading the same home database opens
 (and keeps open) a store for it. Processes keep no other state, so any number of them behind
 any load balancer serve HATs spread over several PostgreSQL servers.
@@ -15,12 +15,14 @@ answers whatever the Host (the single-HAT default).
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from openhat.events import DirectoryChanged
 from openhat.hats import service as hats
-from openhat.storage import move_hat, open_store
-from openhat.storage.base import Store
+from openhat.portability import service as portability
+from openhat.storage import move_hat, moves_natively, open_store, same_database
+from openhat.storage.base import Store, Tx
 from openhat.storage.rows import DirectoryEntry, Hat, HatExists
 
 
@@ -35,9 +37,11 @@ class HatDirectory:
     """The home store and the stores of the databases the directory points at (opened on
     first use, migrated, and kept open until `close`)."""
 
-    def __init__(self, home: Store, home_url: str | None = None) -> None:
+    def __init__(self, home: Store, home_url: str | None = None,
+                 on_open: Callable[[Store], None] | None = None) -> None:
         self.home = home
         self.home_url = home_url
+        self._on_open = on_open  # for each store the directory opens (the audit log's)
         self._stores: dict[str, Store] = {}
         self._lock = threading.Lock()
 
@@ -54,8 +58,15 @@ class HatDirectory:
                 except BaseException:
                     store.close()
                     raise
+                if self._on_open is not None:
+                    self._on_open(store)
                 self._stores[url] = store
             return store
+
+    def stores(self) -> list[Store]:
+        """The home store and every store opened so far."""
+        with self._lock:
+            return [self.home, *self._stores.values()]
 
     def is_home(self, url: str) -> bool:
         return self.home_url is not None and url.strip() == self.home_url.strip()
@@ -136,29 +147,45 @@ class HatDirectory:
     def move(self, domain: str, to_url: str) -> dict[str, int]:
         """Move a HAT to the database `to_url` names (the home URL moves it home): copy all
         its rows there, verify the counts, switch the directory, then delete the source
-        rows. Returns the rows copied per table. PostgreSQL to PostgreSQL only.
+        rows. Returns the rows copied per table. Between PostgreSQL databases the rows go
+        over in binary COPY (storage.move_hat); from or to SQLite through the portable rows
+        of export and import (portability.move_hat), with the same protocol.
 
-        Raises LookupError for an unknown domain, ValueError when the HAT is there already
-        or either side is not PostgreSQL, HatExists when the target holds that domain."""
+        Raises LookupError for an unknown domain, ValueError when the HAT is there already,
+        HatExists when the target holds that domain."""
         found = self.locate(domain)
         if found is None:
             raise LookupError(f"no HAT {domain}")
         target = self.store_for(to_url)
-        if target is found.store:
+        if target is found.store or same_database(target, found.store):
             raise ValueError(f"{found.hat.domain} is in that database already")
         hat = found.hat
+        url = None if target is self.home else to_url
 
-        def switch() -> None:
-            self._point(hat, None if target is self.home else to_url)
+        if moves_natively(found.store, target):
+            return move_hat(found.store, target, hat.hat_id, lambda: self._point(hat, url))
 
-        return move_hat(found.store, target, hat.hat_id, switch)
+        def switch(held: Tx) -> None:
+            # Moving away from a SQLite home, the move's unit of work holds the home's write
+            # lock: the entry is written in it, committing with the deletion of the rows.
+            if found.store is self.home:
+                self._point_in(held, hat, url)
+            else:
+                self._point(hat, url)
+
+        return portability.move_hat(found.store, target, hat.hat_id, switch)
 
     def _point(self, hat: Hat, database_url: str | None) -> None:
         """Point the home directory's entry for `hat` at `database_url`; None removes it
         (the HAT lives in the home database)."""
         with self.home.write() as tx:
-            if database_url is None:
-                tx.directory.remove(hat.domain)
-            else:
-                tx.directory.set(DirectoryEntry(hat.domain, hat.hat_id, database_url))
-            tx.emit(DirectoryChanged(hat.hat_id, hat.domain, elsewhere=database_url is not None))
+            self._point_in(tx, hat, database_url)
+
+    @staticmethod
+    def _point_in(tx: Tx, hat: Hat, database_url: str | None) -> None:
+        """`_point`, inside a unit of work of the home database."""
+        if database_url is None:
+            tx.directory.remove(hat.domain)
+        else:
+            tx.directory.set(DirectoryEntry(hat.domain, hat.hat_id, database_url))
+        tx.emit(DirectoryChanged(hat.hat_id, hat.domain, elsewhere=database_url is not None))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from openhat.accounts import verification
 from openhat.clock import now_ms
 from openhat.events import HatCreated, HatRemoved, HatRenamed
 from openhat.identity import tokens, users
@@ -27,16 +28,18 @@ def normalise_domain(domain: str) -> str:
     return domain.strip().lower().rstrip(".")
 
 
-def create_hat(store: Store, domain: str, owner: str, password: str | None) -> NewHat:
-    """A new HAT with its owner and RSA key pair, in one unit of work. Raises HatExists when
-    the domain is taken in this database."""
+def create_hat(store: Store, domain: str, owner: str, password: str | None,
+               owner_email: str = "") -> NewHat:
+    """A new HAT with its owner (and the owner's verified address, when given) and RSA key
+    pair, in one unit of work. Raises HatExists when the domain is taken in this database."""
     hat, owner_user, key, generated = _new_hat(domain, owner, password)  # slow: before the tx
     with store.write() as tx:
-        _add_hat(tx, hat, owner_user, key)
+        _add_hat(tx, hat, owner_user, key, owner_email)
     return NewHat(hat, owner, generated)
 
 
-def ensure_default_hat(store: Store, domain: str, owner: str, password: str) -> NewHat | None:
+def ensure_default_hat(store: Store, domain: str, owner: str, password: str,
+                       owner_email: str = "") -> NewHat | None:
     """On `serve`: create the HAT on an empty database; with exactly one HAT, keep its domain
     equal to the configured public address (it is the tokens' `iss`). Returns the new HAT.
     One unit of work, so two processes starting at once cannot both act on what they read."""
@@ -46,7 +49,7 @@ def ensure_default_hat(store: Store, domain: str, owner: str, password: str) -> 
         elsewhere = tx.directory.entries()  # HATs of this deployment in other databases
         if not hats and not elsewhere:
             hat, owner_user, key, generated = _new_hat(domain, owner, password or None)
-            _add_hat(tx, hat, owner_user, key)
+            _add_hat(tx, hat, owner_user, key, owner_email)
             return NewHat(hat, owner, generated)
         if len(hats) == 1 and not elsewhere and hats[0].domain != domain:
             rename_hat(tx, hats[0].hat_id, domain)
@@ -63,11 +66,13 @@ def _new_hat(domain: str, owner: str, password: str | None
     return hat, owner_user, tokens.generate_key(hat.hat_id), generated
 
 
-def _add_hat(tx: Tx, hat: Hat, owner: User, key: SigningKey) -> None:
+def _add_hat(tx: Tx, hat: Hat, owner: User, key: SigningKey, owner_email: str) -> None:
     tx.hats.create(hat)
     tx.users.add(owner)
     tx.keys.add(key)
     tx.emit(HatCreated(hat.hat_id, hat.domain))
+    if owner_email:
+        verification.set_verified(tx, owner, owner_email)
 
 
 def rename_hat(tx: Tx, hat_id: str, domain: str) -> None:

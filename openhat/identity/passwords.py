@@ -3,7 +3,7 @@
 A new password must reach zxcvbn strength score 2 (about 10^6 guesses), as the original's
 nbvcxz check does. A change refuses every token issued before it: the user's
 `password_changed_at` moves forward, and `authenticate` compares it with each token's
-creation time.
+creation time; the user's mail tokens are deleted.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from openhat.clock import now_s
 from openhat.errors import BadRequest, InvalidPassword
 from openhat.events import PasswordChanged
 from openhat.identity import tokens, users
-from openhat.storage.base import Store
+from openhat.storage.base import Store, Tx
 from openhat.storage.rows import Hat, SigningKey, User
 from openhat.wire import Errors, error, is_object, raise_if
 
@@ -101,16 +101,23 @@ def reset_owner_password(store: Store, hat_id: str, password: str) -> User | Non
 
 
 def set_password(store: Store, user: User, password: str) -> int:
-    """Store a new password hash; returns when it takes effect (unix s).
+    """Store a new password hash; returns when it takes effect (unix s)."""
+    password_hash = users.hash_password(password)  # slow: before the transaction
+    with store.write(user.hat_id) as tx:
+        return store_password(tx, user, password_hash)
+
+
+def store_password(tx: Tx, user: User, password_hash: str) -> int:
+    """Store a new password hash inside a unit of work; returns when it takes effect (unix s).
+    The user's mail tokens (password reset, address verification) die with the old password.
 
     Token times are whole seconds, so tokens issued in the current second are refused too:
     the change takes effect at the next second, and tokens for the new password are issued
-    from then on (a few hundred milliseconds "in the future" is within `tokens.verify`'s
+    from then on (a few hundred milliseconds "in the future" is within `tokens.current`'s
     allowance)."""
-    password_hash = users.hash_password(password)  # slow: before the transaction
-    with store.write(user.hat_id) as tx:
-        current = tx.users.by_id(user.hat_id, user.user_id) or user
-        changed_at = max(now_s() + 1, current.password_changed_at + 1)
-        tx.users.set_password(user.hat_id, user.user_id, password_hash, changed_at)
-        tx.emit(PasswordChanged(user.hat_id, user.user_id))
+    current = tx.users.by_id(user.hat_id, user.user_id) or user
+    changed_at = max(now_s() + 1, current.password_changed_at + 1)
+    tx.users.set_password(user.hat_id, user.user_id, password_hash, changed_at)
+    tx.accounts.drop_tokens(user.hat_id, user.user_id)
+    tx.emit(PasswordChanged(user.hat_id, user.user_id))
     return changed_at

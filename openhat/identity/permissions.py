@@ -121,3 +121,17 @@ def list_sources(p: Principal) -> bool:
 
 def owner_only(p: Principal) -> bool:
     return allows(p, (OWNER,))
+
+
+def manage_users(p: Principal) -> bool:
+    """`POST /users/user` and `PUT /users/user/{id}/...` (the original's
+    `WithRole(Owner, Platform) || ContainsApplicationRole(Owner, Platform)`)."""
+    return allows(p, (OWNER, PLATFORM))
+
+
+def any_login(p: Principal) -> bool:
+    """Any token but a service token (`accessScope` naming none of its user's roles, as the
+    `validate` tokens of `/users/application_token` and `hatlogin`): those are good only
+    for `/users/access_token/validate`."""
+    return p.application is not None or p.access_scope is None or \
+        p.access_scope.lower() in {r.kind for r in p.user_roles}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,13 +78,15 @@ def log_in(store: Store, hat: Hat, keys: list[SigningKey], username: str, passwo
     return Login(user, tokens.login_token(keys, hat, user, lifetimes))
 
 
-def authenticate(store: Store, hat_id: str, keys: list[SigningKey], token: str,
+def authenticate(user_of: Callable[[str], User | None],
+                 signed: Callable[[str], dict[str, Any]], token: str,
                  lifetimes: tokens.Lifetimes) -> tuple[User, dict[str, Any]]:
-    """The user behind a token, and its claims. Raises NotAuthenticated when the token does
-    not verify (tokens.verify), its user is gone or disabled, or it was issued before the
-    user's last password change."""
-    claims = tokens.verify(token, keys, lifetimes)
-    user = store.users.by_id(hat_id, str(claims["sub"]))
+    """The user behind a token, and its claims: `signed` checks its signature
+    (tokens.signed, or a memory of it), `user_of` finds a user by id. Raises
+    NotAuthenticated when the token does not verify, is not live (tokens.current), its user
+    is gone or disabled, or it was issued before the user's last password change."""
+    claims = tokens.current(signed(token), lifetimes)
+    user = user_of(str(claims["sub"]))
     if user is None or not user.enabled:
         raise NotAuthenticated()
     if tokens.created_at(claims, lifetimes) < user.password_changed_at:

@@ -259,11 +259,9 @@ def _checked_filter(path: str, field: Path, operator: dict[str, Any], transform:
 
 def _value_problem(value: Any) -> str | None:
     """What in a filter's values no backend can bind, if anything: NUL in text (PostgreSQL
-    refuses it; no stored value holds one) and integers past 64 bits (SQLite's limit)."""
+    refuses it; no stored value holds one). Numbers of any size compare exactly."""
     if isinstance(value, str):
         return "NUL characters are not supported" if "\x00" in value else None
-    if isinstance(value, int) and not -(2**63) <= value < 2**63:
-        return f"integers beyond 64 bits are not supported, got {value}"
     items = [*value, *value.values()] if isinstance(value, dict) else \
         value if isinstance(value, list) else []
     return next((p for p in map(_value_problem, items) if p), None)

@@ -15,7 +15,7 @@ import orjson
 from openhat.queries.models import EndpointQuery, PropertyQuery
 from openhat.storage.base import Store
 from openhat.storage.query import EndpointSelect, LinkedRecord, PageQuery
-from openhat.wire import Json
+from openhat.wire import Json, parse_json
 
 DEFAULT_TAKE = 1000  # combinators, like GET /data (spec 3.11); bundles have no default
 
@@ -58,7 +58,7 @@ def _mapped(query: EndpointQuery, data: str) -> Any:
     """Stored JSON text passes through untouched unless a mapping reshapes it."""
     if query.mapping is None:
         return orjson.Fragment(data)
-    return query.mapping.apply(orjson.loads(data))
+    return query.mapping.apply(parse_json(data))
 
 
 def _links(store: Store, hat_id: str, queries: Sequence[EndpointQuery],

@@ -25,14 +25,14 @@ from openhat.queries.models import (
 )
 from openhat.storage.base import Store
 from openhat.storage.rows import BundleOwned
-from openhat.wire import Json
+from openhat.wire import Json, dumps, parse_json
 
 
 def register_combinator(store: Store, hat_id: str, name: str, body: Any) -> None:
     """Check and store a combinator. Raises BadRequest / QueryMalformed."""
     parse_endpoint_queries(body)
     with store.write(hat_id) as tx:
-        tx.bundles.save_combinator(hat_id, name, orjson.dumps(body).decode(), now_ms())
+        tx.bundles.save_combinator(hat_id, name, dumps(body).decode(), now_ms())
         tx.emit(CombinatorSaved(hat_id, name))
 
 
@@ -41,7 +41,7 @@ def combinator(store: Store, hat_id: str, name: str) -> list[EndpointQuery]:
     text = store.bundles.combinator(hat_id, name)
     if text is None:
         raise CombinatorNotFound(name)
-    return parse_endpoint_queries(orjson.loads(text))
+    return parse_endpoint_queries(parse_json(text))
 
 
 def combinator_data(store: Store, hat_id: str, name: str, order_by: str | None,
@@ -56,7 +56,7 @@ def register_bundle(store: Store, hat_id: str, bundle_id: str, body: Any) -> Non
     parse_bundle(body)
     with store.write(hat_id) as tx:
         try:
-            tx.bundles.save(hat_id, bundle_id, orjson.dumps(body).decode(), now_ms())
+            tx.bundles.save(hat_id, bundle_id, dumps(body).decode(), now_ms())
         except BundleOwned as exc:
             raise QueryMalformed(f"Data bundle {bundle_id} belongs to data debit"
                                  f" {exc.debit_key}") from None
@@ -72,7 +72,7 @@ def bundle_text(store: Store, hat_id: str, bundle_id: str) -> str:
 
 
 def bundle(store: Store, hat_id: str, bundle_id: str) -> dict[str, PropertyQuery]:
-    return parse_bundle(orjson.loads(bundle_text(store, hat_id, bundle_id)))
+    return parse_bundle(parse_json(bundle_text(store, hat_id, bundle_id)))
 
 
 def bundle_data(store: Store, hat_id: str, bundle_id: str) -> dict[str, Any]:

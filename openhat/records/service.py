@@ -40,7 +40,8 @@ from openhat.storage.rows import (
     RecordsMissing,
     StoredRecord,
 )
-from openhat.wire import Json
+from openhat.system import metrics
+from openhat.wire import Json, dumps
 
 
 def new_id() -> str:
@@ -53,7 +54,7 @@ def canonical(data: Any) -> bytes:
     Raises InsertFailed for values no backend can store (NUL characters, nesting deeper
     than 254 levels)."""
     try:
-        text = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+        text = dumps(data, option=orjson.OPT_SORT_KEYS)
     except TypeError as exc:
         raise InsertFailed(f"Could not insert data - {exc}") from None
     if b"\\u0000" in text:
@@ -98,6 +99,8 @@ def _insert(store: Store, hat_id: str, elements: list[NewElement], skip: bool,
                 tx.emit(created)
     except DuplicateRecord:
         raise DuplicateData(duplicate) from None
+    kept = [r for e, ok in zip(elements, stored, strict=True) if ok for r in (e.record, *e.links)]
+    metrics.observe_write(len(kept), sum(len(r.data.encode()) for r in kept))
     return stored
 
 
@@ -151,6 +154,13 @@ def get_record(store: Store, hat_id: str, record_id: str | None) -> Json:
     if record is None:
         raise DataMissing("Could not find unique record: No single record found for provided ID")
     return _read_json(record)
+
+
+def linked_records(store: Store, hat_id: str, record_id: str) -> tuple[Json, list[Json]]:
+    """A record and the records linked to it, as EndpointData (openhat: the original offers
+    links only through an endpoint query's `links`). Raises DataMissing for an unknown id."""
+    record = get_record(store, hat_id, record_id)
+    return record, [_read_json(found) for found in store.records.linked(hat_id, record_id)]
 
 
 UPDATE_DENIED = "Access Denied - No rights to update some or all of the data"
@@ -216,8 +226,9 @@ def delete_records(store: Store, hat_id: str, principal: Principal,
         with store.write(hat_id) as tx:
             require_stored_namespaces(tx.records, hat_id, principal, record_ids,
                                       STORED_NAMESPACES_DENIED)
+            endpoints = {r.record_id: r.endpoint for r in tx.records.get_many(hat_id, record_ids)}
             tx.records.delete(hat_id, record_ids)
-            tx.emit(RecordsDeleted(hat_id, tuple(record_ids)))
+            tx.emit(RecordsDeleted(hat_id, tuple((endpoints[i], i) for i in record_ids)))
     except RecordsMissing:
         raise DataMissing("Could not delete records: Records missing for deleting") from None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
@@ -37,6 +38,20 @@ def open_store(url: str) -> Store:
         store: Store = PostgresStore(url)
         return store
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://...")
+
+
+def moves_natively(source: Store, target: Store) -> bool:
+    """Whether `move_hat` can copy between the two (PostgreSQL's binary COPY on both sides);
+    any other pair moves through the portable rows (openhat/portability)."""
+    return source.dialect.name == target.dialect.name == "postgres"
+
+
+def same_database(a: Store, b: Store) -> bool:
+    """Whether two stores open one SQLite file (under different URLs)."""
+    from openhat.storage.sqlite.store import SqliteStore
+
+    return (isinstance(a, SqliteStore) and isinstance(b, SqliteStore) and a.path != ":memory:"
+            and os.path.realpath(a.path) == os.path.realpath(b.path))
 
 
 def move_hat(source: Store, target: Store, hat_id: str,

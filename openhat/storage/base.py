@@ -24,24 +24,35 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
+from openhat.clock import now_ms
 from openhat.events import Event, Subscriber
 from openhat.storage import migrations
 from openhat.storage.records import Records, RecordsWriter
+from openhat.storage.sql.accounts import Accounts, AccountsWriter
 from openhat.storage.sql.applications import Applications, ApplicationsWriter
+from openhat.storage.sql.audit import Audit, AuditWriter
 from openhat.storage.sql.bundles import Bundles, BundlesWriter
+from openhat.storage.sql.changes import Changes, ChangesWriter
 from openhat.storage.sql.debits import Debits, DebitsWriter
 from openhat.storage.sql.dialect import Dialect
+from openhat.storage.sql.files import Files, FilesWriter
 from openhat.storage.sql.hats import Directory, DirectoryWriter, Hats, HatsWriter
 from openhat.storage.sql.idempotency import IdempotencyWriter
+from openhat.storage.sql.portable import PortableReader, PortableWriter
 from openhat.storage.sql.runner import Sql
+from openhat.storage.sql.she import Functions, FunctionsWriter
 from openhat.storage.sql.users import Keys, KeysWriter, Users, UsersWriter
+from openhat.storage.sql.webhooks import Webhooks, WebhooksWriter
+
+Within = Callable[["Tx"], None]
 
 
 class Tx:
     """One unit of work: the areas of one open write transaction, and the events it
     collects. Made only by `Store.write`."""
 
-    def __init__(self, hat_id: str | None, sql: Sql, records: RecordsWriter) -> None:
+    def __init__(self, hat_id: str | None, sql: Sql, records: RecordsWriter,
+                 portable: PortableWriter) -> None:
         self.hat_id = hat_id  # the HAT whose row the transaction holds; None: deployment-wide
         self.records = records  # the dialect's own write path (storage/records.py)
         self.hats = HatsWriter(sql)
@@ -52,6 +63,13 @@ class Tx:
         self.debits = DebitsWriter(sql)
         self.bundles = BundlesWriter(sql)
         self.idempotency = IdempotencyWriter(sql)
+        self.files = FilesWriter(sql)
+        self.accounts = AccountsWriter(sql)
+        self.changes = ChangesWriter(sql)
+        self.audit = AuditWriter(sql)
+        self.webhooks = WebhooksWriter(sql)
+        self.functions = FunctionsWriter(sql)
+        self.portable = portable  # whole HATs in bulk (export, import, moves)
         self.events: list[Event] = []
         self.after_commit: list[Callable[[], None]] = []  # the backend's own follow-ups
 
@@ -73,7 +91,14 @@ class Store(ABC):
         self.applications = Applications(reads)
         self.debits = Debits(reads)
         self.bundles = Bundles(reads)
+        self.files = Files(reads)
+        self.accounts = Accounts(reads)
+        self.changes = Changes(reads)
+        self.audit = Audit(reads)
+        self.webhooks = Webhooks(reads)
+        self.functions = Functions(reads)
         self._subscribers: list[Subscriber] = []
+        self._within: list[Within] = []
 
     @contextmanager
     def write(self, hat_id: str | None = None) -> Iterator[Tx]:
@@ -81,9 +106,15 @@ class Store(ABC):
         the block ends, or none does when it raises. With `hat_id`, the transaction holds
         that HAT's row, and raises HatUnavailable when the HAT is not (or no longer) in this
         database; without, it is a deployment-wide change (creating a HAT, the directory).
-        After the commit the collected events go to every subscriber, in order."""
+        Before the commit, what the events changed goes into the HAT's change log
+        (storage/sql/changes.py) and to the `subscribe_within` subscribers, in the same
+        transaction; after it, the events go to every subscriber, in order."""
         with self._transaction(hat_id) as tx:
             yield tx
+            if tx.events and hat_id is not None:
+                tx.changes.record(hat_id, tx.events, now_ms())
+                for within in self._within:
+                    within(tx)
         for follow_up in tx.after_commit:
             follow_up()
         if tx.events:
@@ -96,10 +127,33 @@ class Store(ABC):
         """The backend's write transaction as a Tx: committed when the block ends, rolled
         back when it raises."""
 
+    @abstractmethod
+    def snapshot(self) -> AbstractContextManager[PortableReader]:
+        """A reader of HATs' rows as of one moment, on a connection of its own (an export
+        reads every table of a HAT through it, while writes go on)."""
+
+    def backup(self, path: str) -> None:
+        """Write a consistent copy of the whole database to `path` while writes go on.
+        Raises ValueError where the engine has its own tools for that (PostgreSQL)."""
+        raise ValueError("an online backup of PostgreSQL is pg_dump's job: pg_dump -Fc"
+                         " (docs/operations.md)")
+
     def subscribe(self, subscriber: Subscriber) -> None:
         """Hand every committed unit of work's events to `subscriber` (in the writing
         thread, after the commit: a subscriber that fails does not undo the change)."""
         self._subscribers.append(subscriber)
+
+    def subscribe_within(self, within: Within) -> None:
+        """Call `within(tx)` for every unit of work of a HAT that emitted events, inside its
+        transaction just before the commit: what it writes through `tx` commits with the
+        change, and an exception rolls the change back (the audit log's writes)."""
+        self._within.append(within)
+
+    @abstractmethod
+    def watch(self, changed: Callable[[str], None]) -> Callable[[], None]:
+        """Call `changed(hat_id)`, from a thread of the store's, soon after a unit of work
+        wrote to that HAT's change log and committed, in this process or any other on the
+        same database; returns the function that stops watching."""
 
     # --- lifecycle ---------------------------------------------------------------------
     def migrate(self) -> list[str]:
@@ -111,6 +165,11 @@ class Store(ABC):
     def _migrating(self) -> AbstractContextManager[migrations.Migrating]:
         """The backend's cross-process migration lock, held while the block runs, on a
         connection where `schema_migrations` exists."""
+
+    @abstractmethod
+    def gauges(self) -> dict[str, tuple[str, float]]:
+        """The backend's state for /metrics, name → (help, value): connection pool figures,
+        the SQLite WAL's size. Deployment-wide figures only, never a HAT's."""
 
     @abstractmethod
     def close(self) -> None: ...

@@ -7,13 +7,16 @@ tests hold each against its PostgreSQL counterpart.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
 
 import snowballstemmer
+
+from openhat.wire import MAX_FRACTION_DIGITS, MAX_INTEGER_DIGITS, is_number
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Seconds that a Python datetime can hold (years 1..9999): outside this, no date.
@@ -31,10 +34,15 @@ def _scalar_equal(a: Any, b: Any) -> bool:
     """jsonb scalar equality: same type; numbers compare numerically (1 equals 1.0)."""
     if isinstance(a, bool) or isinstance(b, bool):
         return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return Decimal(repr(a) if isinstance(a, float) else a) == \
-            Decimal(repr(b) if isinstance(b, float) else b)
+    if is_number(a) and is_number(b):
+        return exact(a) == exact(b)
     return type(a) is type(b) and a == b
+
+
+def exact(number: int | float | Decimal) -> Decimal:
+    """A decoded JSON number's value: a double is the decimal it was written as (its
+    shortest form), as jsonb's numeric holds it."""
+    return Decimal(repr(number)) if isinstance(number, float) else Decimal(number)
 
 
 def contains(a: Any, b: Any) -> bool:
@@ -73,6 +81,50 @@ def _deep_contains(a: Any, b: Any) -> bool:
     return not isinstance(b, (dict, list)) and _scalar_equal(a, b)
 
 
+# --- the order of numbers on SQLite --------------------------------------------------------
+
+# Exact to the last digit over the whole range a number may have (wire.parse_json).
+_EXACT = Context(prec=MAX_INTEGER_DIGITS + MAX_FRACTION_DIGITS + 10,
+                 Emax=2 * MAX_INTEGER_DIGITS, Emin=-2 * MAX_FRACTION_DIGITS)
+RESIDUE_ZERO = b"\x80"  # ordered_bytes(0)
+
+
+def ordered_bytes(number: Decimal) -> bytes:
+    """A byte string that sorts (bytewise, as SQLite compares BLOBs) as the numbers do:
+    sign, then the decimal exponent, then the digits."""
+    if not number:
+        return RESIDUE_ZERO
+    sign, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)
+    text = "".join(map(str, digits)).rstrip("0")  # equal values, equal bytes
+    body = (len(digits) + exponent + 2**31).to_bytes(4, "big") + text.encode()
+    if not sign:
+        return b"\x81" + body
+    # Negative: every byte inverted, and a terminator above any inverted digit so that a
+    # longer magnitude (-0.123 < -0.12) sorts first.
+    return b"\x7f" + bytes(255 - byte for byte in body) + b"\xff"
+
+
+def number_keys(number: int | float | Decimal) -> tuple[float, bytes]:
+    """The two keys that order a number exactly on SQLite: the nearest double, then how far
+    the number lies from that double's shortest decimal form (`ordered_bytes`). A number of
+    at most 15 significant digits is that form (residue zero), so SQL computes both keys
+    itself for such numbers (sqlite/query.py), and numbers of equal doubles share the form
+    their rests are measured from."""
+    text = repr(number) if isinstance(number, float) else str(number)
+    return float(text), number_residue(text)
+
+
+def number_residue(text: str) -> bytes:
+    """The second key of `number_keys`, from a JSON number's text. Beyond a double's range
+    (an infinite first key) it is the number itself."""
+    number = Decimal(text)
+    double = float(text)
+    if math.isinf(double):
+        return ordered_bytes(number)
+    return ordered_bytes(_EXACT.subtract(number, Decimal(repr(double))))
+
+
 # --- dates -----------------------------------------------------------------------------------
 
 # The ISO-8601 forms both backends parse alike (PostgreSQL accepts many more, Python fewer).
@@ -98,7 +150,7 @@ def parse_iso(text: Any) -> datetime | None:
 
 def from_unix(seconds: Any) -> datetime | None:
     """PostgreSQL's to_timestamp(seconds), or None for non-numbers and years outside 1-9999."""
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+    if not is_number(seconds):
         return None
     if not _MIN_SECONDS <= seconds <= _MAX_SECONDS:
         return None

@@ -88,6 +88,8 @@ class OrderIndexes:
         started = time.monotonic()
         try:
             self.create(name, endpoint, path, descending)
+            if not self.exists(name):  # e.g. the name is taken by another kind of object
+                raise RuntimeError("the database made no usable index")
         except Exception:
             log.exception("could not create index %s on %s %s", name, endpoint, path)
             self._done(name, made=False)

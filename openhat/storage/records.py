@@ -30,6 +30,14 @@ class Records(ABC):
         """The record, or None when the HAT holds no record of that id."""
 
     @abstractmethod
+    def data_bytes(self, hat_id: str) -> int:
+        """Bytes of the HAT's record data as stored (the system status's database usage)."""
+
+    @abstractmethod
+    def get_many(self, hat_id: str, record_ids: Sequence[str]) -> list[StoredRecord]:
+        """The records of these ids that the HAT holds, in no particular order."""
+
+    @abstractmethod
     def page(self, hat_id: str, query: PageQuery) -> list[QueriedRecord]:
         """One page (storage.query gives the semantics): the union of the query's endpoint
         selections, each filtered, sorted (missing values last, ties in insertion order,
@@ -41,6 +49,11 @@ class Records(ABC):
               select: EndpointSelect) -> list[LinkedRecord]:
         """Records of `select` that share a link group with one of `record_ids` (never a
         record itself), once per main record, grouped by main record in insertion order."""
+
+    @abstractmethod
+    def linked(self, hat_id: str, record_id: str) -> list[StoredRecord]:
+        """Every record that shares a link group with `record_id` (never the record itself),
+        whatever its endpoint, once, in insertion order; [] for an unknown id."""
 
     @abstractmethod
     def endpoints(self, hat_id: str) -> list[str]:

@@ -183,3 +183,152 @@ class DebitPermissions:
 class Debit:
     row: DebitRow
     permissions: tuple[DebitPermissions, ...]  # oldest first
+
+
+# --- files ---------------------------------------------------------------------------------
+
+class FileStatus:
+    """A file's life: uploading, then its bytes complete (size known), then deleted."""
+
+    NEW = "New"
+    COMPLETED = "Completed"
+    DELETED = "Deleted"
+
+
+@dataclass(frozen=True)
+class FileAccess:
+    """A user granted access to a file: its metadata always, its content when
+    `content_readable`."""
+
+    user_id: str
+    content_readable: bool
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    file_id: str
+    name: str
+    source: str
+    created_at: int  # unix ms
+    updated_at: int  # unix ms
+    tags: tuple[str, ...] | None
+    title: str | None
+    description: str | None
+    source_url: str | None
+    content_type: str | None
+    status: str  # a FileStatus
+    size: int | None  # bytes, once completed
+    public: bool  # its content may be read without a token
+    permissions: tuple[FileAccess, ...] = ()
+
+
+# --- accounts ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AccountEmail:
+    """A user's email addresses: the verified one (what a password reset mails) and one
+    waiting for its verification link."""
+
+    user_id: str
+    email: str | None
+    pending_email: str | None
+    verified_at: int | None  # unix ms
+
+
+@dataclass(frozen=True)
+class MailToken:
+    """A single-use token sent by mail (its SHA-256 is all that is stored)."""
+
+    token_hash: bytes
+    user_id: str
+    purpose: str  # "reset" or "verify"
+    email: str  # the address it was sent to
+    created_at: int  # unix ms
+    expires_at: int  # unix ms
+
+
+@dataclass(frozen=True)
+class LoginEntry:
+    """One login attempt of the login log."""
+
+    at: int  # unix ms
+    address: str  # the client's address
+    username: str  # as given
+    user_id: str | None  # None: no such user
+    outcome: str  # "success", "failure", "throttled" or "reset"
+
+
+# --- change log, audit log, webhooks -------------------------------------------------------
+
+class ChangeRow(NamedTuple):
+    """One row of the change log (storage/sql/changes.py): events `last_id - size + 1`
+    to `last_id`, one per id of `record_ids` (a 'cleared' row has none; an 'access' row,
+    a change to who may read what, is never delivered)."""
+
+    last_id: int
+    size: int  # how many ids it spans
+    kind: str  # created, updated, deleted, cleared, access
+    endpoint: str | None
+    record_ids: list[str]
+    created_at: int
+
+
+@dataclass(frozen=True)
+class ChangeCounter:
+    last_id: int  # the HAT's newest event id (0: none yet)
+    pruned_through: int  # the newest id dropped from the retained window (0: none)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the access audit log (docs/audit.md)."""
+
+    entry_id: str  # time-ordered (UUIDv7)
+    at: int
+    actor_kind: str  # owner, application, debit, user, anonymous
+    actor_id: str | None
+    action: str
+    object: str
+    endpoint: str | None
+    count: int | None
+    client: str | None
+    outcome: str  # success, denied, failed
+    status: int
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    since: int | None = None
+    until: int | None = None
+    actor_kind: str | None = None
+    actor_id: str | None = None
+    action: str | None = None
+    endpoint: str | None = None  # an endpoint or object prefix
+    skip: int = 0
+    take: int = 100
+
+
+@dataclass(frozen=True)
+class Webhook:
+    webhook_id: str
+    application_id: str  # '' when the owner registered it
+    url: str
+    endpoints: tuple[str, ...]
+    secret: str
+    delivered_through: int
+    attempts: int
+    next_attempt_at: int
+    last_error: str | None
+    created_at: int
+
+
+# --- SHE functions -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FunctionStatus:
+    """A SHE function's status on one HAT (times in unix milliseconds)."""
+
+    function_id: str
+    enabled: bool
+    last_execution: int | None
+    execution_started: int | None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from openhat.web.api_schemas import ANY, BOOLEAN, STRING, Schema, array, ref
+from openhat.web.api_schemas import ANY, BOOLEAN, STRING, Schema, array, obj, ref
 
 V26 = "/api/v2.6"
 V2 = "/api/v2"
@@ -24,7 +24,14 @@ PATH_PARAMETERS: dict[str, Schema] = {
     "bundle_id": {"type": "string", "pattern": "^[0-9a-zA-Z-]+$"},
     "debit_key": {"type": "string", "pattern": "^[0-9a-zA-Z-]+$"},
     "prefix": {"type": "string", "pattern": "^[0-9a-z-]+(/[0-9a-z-]+)*$"},
+    "function_id": {"type": "string"},
+    "path": {"type": "string", "description": "the path under the application's API URL"},
     "application_id": {"type": "string", "pattern": "^[0-9A-Za-z][0-9A-Za-z._-]{0,99}$"},
+    "file_id": {"type": "string", "pattern": r"^[a-z0-9_-]{1,131}(\.[a-z0-9_-]{1,16})?$",
+                "description": "made from the file's source and name"},
+    "user_id": {"type": "string", "format": "uuid"},
+    "token": {"type": "string", "maxLength": 256},
+    "webhook_id": {"type": "string", "format": "uuid"},
 }
 
 
@@ -52,6 +59,7 @@ class Op:
     errors: tuple[int, ...] = ()  # beyond those every operation of its kind can answer
     media_type: str = "application/json"
     description: str = ""
+    body_media_type: str = "application/json"
 
     def error_statuses(self) -> list[int]:
         """400 (bad parameters), 404 (unknown HAT); with a token 401 and 403; with a body
@@ -113,8 +121,67 @@ def data_ops(prefix: str) -> list[Op]:
         *query_ops(prefix),
         *debit_ops(prefix),
         *feed_ops(prefix),
+        *function_ops(prefix),
         *application_ops(prefix),
+        *file_ops(prefix),
+        Op("GET", f"{p}/migrate", "The original's v1 data migration (nothing to migrate)",
+           "system", MESSAGE, params=tuple(Param(n, STRING, required=True) for n in (
+               "fromSource", "fromTableName", "toNamespace", "toEndpoint"))),
+        Op("GET", f"{p}/phata/profile", "The public profile (the `phata` bundle)", "data",
+           ref("BundleData"), auth=False),
     ]
+
+
+def file_ops(prefix: str) -> list[Op]:
+    """Files (spec 5.3, docs/files.md)."""
+    base, tag = f"{prefix}/files", "files"
+    one = f"{base}/file/{{file_id}}"
+    file, files, template = ref("ApiHatFile"), array(ref("ApiHatFile")), ref("ApiHatFileIn")
+    content = (Param("content", BOOLEAN, required=True,
+                     description="whether the user may read the content too"),)
+    return [
+        Op("POST", f"{base}/upload", "Start an upload: the file's metadata, and the"
+           " `contentUrl` to PUT its bytes to", tag, file, body=template),
+        Op("POST", f"{base}/search", "Files matching a template", tag, files, body=template),
+        Op("PUT", f"{one}/complete", "Mark an uploaded file complete", tag, file),
+        Op("GET", one, "A file's metadata (with a `contentUrl` when its content is readable)",
+           tag, file),
+        Op("PUT", one, "Change a file's name, tags, title and description", tag, file,
+           body=template),
+        Op("DELETE", one, "Delete a file and its content", tag, file),
+        Op("GET", f"{base}/content/{{file_id}}", "Redirect (303) to a short-lived URL of the"
+           " content", tag, ok=303, auth=False,
+           description="The token is optional: a public file needs none."),
+        Op("POST", f"{base}/allowAccess/{{user_id}}", "Grant a user access to the files"
+           " matching a template", tag, files, body=template, params=content),
+        Op("POST", f"{base}/restrictAccess/{{user_id}}", "Take a user's access to the files"
+           " matching a template away", tag, files, body=template),
+        Op("GET", f"{base}/allowAccess/{{file_id}}/{{user_id}}", "Grant a user access to a"
+           " file", tag, file, params=content),
+        Op("GET", f"{base}/restrictAccess/{{file_id}}/{{user_id}}", "Take a user's access to"
+           " a file away", tag, file),
+        Op("GET", f"{base}/allowAccessPublic/{{file_id}}", "Make a file's content public",
+           tag, file),
+        Op("GET", f"{base}/restrictAccessPublic/{{file_id}}", "Make a file's content private"
+           " again", tag, file),
+    ]
+
+
+SIGNED = (Param("expires", {"type": "string", "pattern": "^[0-9]{1,12}$"}, required=True,
+                description="unix seconds"),
+          Param("signature", STRING, required=True))
+BLOB_OPS = [
+    Op("PUT", f"{V26}/files/blob/{{file_id}}", "Upload a file's bytes to its signed"
+       " `contentUrl` (local blob store)", "files", auth=False, body={"type": "string",
+                                                                     "format": "binary"},
+       body_media_type="application/octet-stream", params=SIGNED, errors=(403, 409, 413),
+       description="No token: the URL's signature is the authorisation. It answers 404 when"
+                   " the files are kept on S3-compatible storage."),
+    Op("GET", f"{V26}/files/blob/{{file_id}}", "A file's bytes from a signed URL (local blob"
+       " store)", "files", {"type": "string", "format": "binary"}, also_ok=(206,),
+       auth=False, params=SIGNED, errors=(403, 416), media_type="application/octet-stream",
+       description="Supports `Range` (206)."),
+]
 
 
 def feed_ops(prefix: str) -> list[Op]:
@@ -128,6 +195,28 @@ def feed_ops(prefix: str) -> list[Op]:
         Op("GET", f"{prefix}/she/feed/{{prefix}}", "Feed items of endpoints under a prefix",
            "feed", items, params=window),
     ]
+
+
+def function_ops(prefix: str) -> list[Op]:
+    """SHE functions and static data (spec 5.2)."""
+    one = f"{prefix}/she/function/{{function_id}}"
+    tag = "SHE"
+    config = ref("FunctionConfiguration")
+    ops = [
+        Op("GET", f"{prefix}/she/function", "The SHE functions and their status", tag,
+           array(config)),
+        Op("GET", one, "One SHE function", tag, config),
+        Op("GET", f"{one}/enable", "Enable a SHE function", tag, config),
+        Op("GET", f"{one}/disable", "Disable a SHE function", tag, config),
+        Op("GET", f"{one}/trigger", "Run a SHE function now", tag, MESSAGE,
+           params=(Param("useAll", BOOLEAN, description="over all data, not since the"
+                         " last run"),)),
+    ]
+    if prefix == V26:
+        ops.append(Op("GET", f"{prefix}/she/static/{{endpoint}}",
+                      "A plug's profile, as static data", tag,
+                      array(obj({"name": STRING, "values": {"type": "object"}}))))
+    return ops
 
 
 def query_ops(prefix: str) -> list[Op]:
@@ -189,6 +278,7 @@ def application_ops(prefix: str) -> list[Op]:
     app = ref("HatApplication")
     ops = [
         Op("GET", base, "Registered applications and their status", tag, array(app)),
+        Op("GET", f"{one}/access-token", "An application token", tag, ref("AccessToken")),
         Op("GET", one, "One application's status", tag, app),
         Op("GET", f"{one}/setup", "Set an application up (enable it)", tag, app),
         Op("GET", f"{one}/disable", "Disable an application (its tokens stop working)", tag,
@@ -198,13 +288,141 @@ def application_ops(prefix: str) -> list[Op]:
         return ops
     return [
         *ops,
-        Op("GET", f"{one}/access-token", "An application token", tag, ref("AccessToken")),
+        Op("GET", f"{base}/hmi", "Registered applications and their status (the web app's"
+           " list)", tag, array(app)),
         Op("GET", f"{one}/hmi", "An application's manifest", tag, ref("Application"),
            auth=False),
         Op("POST", base, "Register an application from its manifest (openhat)", tag, app,
            ok=201, also_ok=(200,), body=ref("Application"),
            description="201 for a new application, 200 when it replaces a manifest."),
         Op("DELETE", one, "Remove an application (openhat)", tag, MESSAGE),
+        *(Op(method, f"{one}/proxy/{{path}}", "Forward to the application's API", tag,
+             ANY, body=ANY if method in ("POST", "PUT", "PATCH") else None,
+             errors=(502, 504),
+             description="The application's API answers (any status, its body as JSON).")
+          for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")),
+    ]
+
+
+def contract_ops(prefix: str) -> list[Op]:
+    """Contract data (spec 5.6): the contract token is in the body, verified by the
+    adjudicator; no HAT token."""
+    one = f"{prefix}/contract-data/{{kind}}/{{namespace}}/{{endpoint}}"
+    tag = "contracts"
+    return [
+        Op("POST", one.replace("{kind}", "read"), "Records of an endpoint, for a contract", tag,
+           RECORDS_LIST, auth=False, body=ref("ContractDataRequest"), params=PAGING,
+           errors=(502,)),
+        Op("POST", one.replace("{kind}", "create"), "Store records, for a contract", tag,
+           {"anyOf": [ref("EndpointData"), RECORDS_LIST]}, ok=201, auth=False,
+           body=ref("ContractDataRequest"), params=(SKIP_ERRORS,), errors=(502,)),
+        Op("PUT", f"{prefix}/contract-data/update/{{namespace}}",
+           "Replace records' data, for a contract", tag, RECORDS_LIST, ok=201, auth=False,
+           body=ref("ContractDataRequest"), errors=(502,)),
+        *contract_file_ops(prefix),
+    ]
+
+
+def contract_file_ops(prefix: str) -> list[Op]:
+    """Contract files: the Files API with the contract's `managefiles` grants."""
+    one, tag, file = f"{prefix}/contract/file/{{file_id}}", "contracts", ref("ApiHatFile")
+    details, with_file = ref("ContractDataRequest"), ref("ContractFileRequest")
+    return [
+        Op("POST", f"{prefix}/contract/file/upload", "Start an upload, for a contract", tag,
+           file, auth=False, body=with_file, errors=(403, 502)),
+        Op("PUT", f"{one}/complete", "Mark an uploaded file complete, for a contract", tag,
+           file, auth=False, body=details, errors=(404, 413, 502)),
+        Op("POST", one, "A file's metadata, for a contract", tag, file, auth=False,
+           body=details, errors=(404, 502)),
+        Op("PUT", one, "Change a file's name, tags, title and description, for a contract",
+           tag, file, auth=False, body=with_file, errors=(404, 502)),
+        Op("DELETE", one, "Delete a file and its content, for a contract", tag, file,
+           auth=False, body=details, errors=(404, 502)),
+        Op("POST", f"{one}/content", "Redirect (303) to a short-lived URL of the content, for"
+           " a contract", tag, ok=303, auth=False, body=details, errors=(404, 502)),
+    ]
+
+
+def account_ops() -> list[Op]:
+    """Users, service tokens, hatlogin, password reset and verification (spec 2.6-2.8)."""
+    one, tag, auth_ = "/users/user/{user_id}", "users", "/control/v2/auth"
+    user = ref("User")
+    return [
+        Op("GET", "/users/user", "The HAT's users", tag, array(user)),
+        Op("POST", "/users/user", "Create a user", tag, user, ok=201, body=ref("NewUser")),
+        Op("PUT", f"{one}/enable", "Enable a user", tag, MESSAGE),
+        Op("PUT", f"{one}/disable", "Disable a user (its tokens are refused)", tag, MESSAGE),
+        Op("PUT", f"{one}/delete", "Delete a user", tag, MESSAGE),
+        Op("PUT", f"{one}/update", "Replace a user's name, roles or password", tag, user,
+           ok=201, body=ref("NewUser")),
+        Op("GET", "/users/application_token", "A service token (accessScope validate)",
+           "authentication", ref("AccessToken"),
+           params=(Param("name", STRING, required=True),
+                   Param("resource", STRING, required=True))),
+        Op("GET", f"{auth_}/hatlogin", "A redirect URL carrying a service token",
+           "authentication", MESSAGE,
+           params=(Param("name", STRING, required=True),
+                   Param("redirect", STRING, required=True))),
+        Op("POST", f"{auth_}/passwordReset", "Mail a password reset link to the owner",
+           "authentication", MESSAGE, body=ref("EmailRequest"), auth=False, errors=(429,)),
+        Op("POST", f"{auth_}/passwordreset/confirm/{{token}}", "Set a new password with a"
+           " reset token", "authentication", MESSAGE, body=ref("PasswordChange"), auth=False,
+           errors=(401,)),
+        Op("POST", f"{auth_}/claim", "Mail an address verification link", "authentication",
+           MESSAGE, body=ref("VerificationRequest"), auth=False, errors=(429,)),
+        Op("POST", f"{auth_}/request-verification", "Mail an address verification link",
+           "authentication", MESSAGE, body=ref("VerificationRequest"), auth=False, errors=(429,)),
+        Op("POST", f"{auth_}/claim/complete/{{token}}", "Verify the owner's address",
+           "authentication", MESSAGE, body=ref("ClaimCompletion"), auth=False,
+           errors=(401,)),
+        Op("POST", f"{V26}/reset-password", "Mail a password reset link (empty answer)",
+           "authentication", None, body=ref("EmailRequest"), auth=False, errors=(429,)),
+    ]
+
+
+NULLABLE_STRING: Schema = {"type": ["string", "null"]}
+WEBHOOK = obj({"id": STRING, "url": STRING, "endpoints": array(STRING),
+               "application": NULLABLE_STRING, "deliveredThrough": {"type": "integer"},
+               "attempts": {"type": "integer"}, "lastError": NULLABLE_STRING},
+              {"secret": STRING})
+AUDIT_ENTRY = obj({
+    "id": STRING, "time": STRING, "timestamp": {"type": "integer"},
+    "actor": obj({"kind": {"enum": ["owner", "application", "debit", "user", "anonymous"]},
+                  "id": NULLABLE_STRING}),
+    "action": STRING, "object": STRING, "endpoint": NULLABLE_STRING,
+    "count": {"type": ["integer", "null"]}, "client": NULLABLE_STRING,
+    "outcome": {"enum": ["success", "denied", "failed"]}, "status": {"type": "integer"}})
+TIME = {"type": "string", "description": "ISO 8601, or unix milliseconds"}
+
+
+def notification_ops() -> list[Op]:
+    """Change notifications and the audit log (docs/events.md, docs/audit.md): openhat's."""
+    return [
+        Op("GET", f"{V26}/events", "Changes the token may read, as server-sent events",
+           "events", STRING, media_type="text/event-stream", errors=(410, 429),
+           params=(Param("endpoint", array(STRING),
+                         description="a namespace or endpoint, repeatable; none: all"),
+                   Param("Last-Event-ID", STRING, "header",
+                         description="resume after this event"),
+                   Param("Last-Event-ID", STRING,
+                         description="resume after this event (for EventSource)")),
+           description="403 when an endpoint asked for may not be read (docs/events.md)."),
+        Op("POST", f"{V26}/webhooks", "Register a webhook (an application or the owner)",
+           "events", WEBHOOK, ok=201, body=obj({"url": STRING},
+                                              {"endpoints": array(STRING)})),
+        Op("GET", f"{V26}/webhooks", "The caller's webhooks (the owner: all)", "events",
+           array(WEBHOOK)),
+        Op("DELETE", f"{V26}/webhooks/{{webhook_id}}", "Remove a webhook", "events", MESSAGE),
+        Op("POST", f"{V26}/webhooks/{{webhook_id}}/secret",
+           "A new signing secret for a webhook, answered once", "events", WEBHOOK),
+        Op("GET", f"{V26}/audit", "The access audit log, newest first (the owner)", "audit",
+           array(AUDIT_ENTRY),
+           params=(Param("since", TIME), Param("until", TIME),
+                   Param("actor", STRING, description="KIND or KIND:ID"),
+                   Param("action", STRING), Param("endpoint", STRING,
+                                                  description="an endpoint or object prefix"),
+                   Param("skip", {"type": "integer", "minimum": 0}),
+                   Param("take", {"type": "integer", "minimum": 0, "maximum": 1000}))),
     ]
 
 
@@ -217,12 +435,38 @@ OPERATIONS: list[Op] = [
        "authentication", {"type": "string"}, auth=False, media_type="text/plain"),
     Op("POST", "/control/v2/auth/password", "Change the owner's password", "authentication",
        MESSAGE, body=ref("PasswordChange"), errors=(429,)),
+    *account_ops(),
+    Op("GET", "/.well-known/apple-app-site-association", "The configured Apple app-site"
+       " association", "system", {"type": "object"}, auth=False),
+    Op("GET", "/system/update", "Apply pending database migrations", "system", MESSAGE),
+    Op("GET", "/metrics", "Prometheus metrics (loopback, or the metrics token)", "system",
+       {"type": "string"}, auth=False, errors=(403,), media_type="text/plain",
+       params=(Param("Authorization", STRING, "header",
+                     description="`Bearer <--metrics-token>`, needed off loopback"),)),
     Op("GET", "/healthz", "Health", "system", ref("Health"), auth=False),
     Op("GET", f"{V26}/healthz", "Health", "system", ref("Health"), auth=False),
     Op("GET", f"{V26}/version", "Version", "system", ref("Version"), auth=False),
+    Op("POST", f"{V26}/report-frontend-action", "Log an action of a front end's user",
+       "system", MESSAGE, body=ref("LogRequest")),
+    Op("GET", f"{V26}/system/status", "The HAT's status items (owner or platform)", "system",
+       array(obj({"title": STRING, "kind": obj({"metric": {"type": ["string", "number"]},
+                                                "kind": {"enum": ["Text", "Numeric"]}},
+                                               {"units": STRING})}))),
+    Op("DELETE", f"{V26}/system/destroy-cache", "Clear the request-context caches",
+       "system", MESSAGE),
     Op("GET", f"{V26}/openapi.json", "This document", "system", {"type": "object"},
        auth=False),
+    *contract_ops(V26),
     Op("GET", f"{V26}/data-record/{{record_id}}", "One record", "data", ref("EndpointData")),
+    Op("GET", f"{V26}/data-record/{{record_id}}/links", "The records linked to one record",
+       "data", array(ref("EndpointData")),
+       description="openhat: every record sharing a link group with this one, in insertion "
+                   "order, in the namespaces the caller may read"),
+    *notification_ops(),
+    Op("GET", f"{V26}/export", "The whole HAT as an export archive (openhat; owner only)",
+       "portability", {"type": "string", "format": "binary"}, media_type="application/gzip",
+       description="docs/export-format.md; the same archive as `openhat export`."),
     *data_ops(V26),
     *debit_ops(V2),
+    *BLOB_OPS,
 ]

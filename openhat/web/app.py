@@ -16,16 +16,22 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from openhat.audit import service as audit
 from openhat.clock import DAY_S
 from openhat.config import Settings
 from openhat.errors import HandlerNotFound, HatError, InternalError
 from openhat.identity import tokens
+from openhat.notifications import changes, webhooks
+from openhat.she.schedule import Schedule
 from openhat.storage import open_store
 from openhat.storage.base import Store
-from openhat.web import server
+from openhat.web import server, webapp
+from openhat.web.background import Background, Job
 from openhat.web.context import TOKEN_FIELD, AppState
+from openhat.web.metrics import RequestMetrics
 from openhat.web.responses import JsonResponse
 from openhat.web.routes import routes
+from openhat.web.routing import IndexedRouter
 
 log = logging.getLogger("openhat")
 
@@ -56,13 +62,22 @@ class HttpMiddleware:
 
 
 class SecurityHeaders(HttpMiddleware):
-    """Adds headers that keep browsers from sniffing, framing or caching HAT data."""
+    """Adds headers that keep browsers from sniffing, framing or caching HAT data; the web
+    app's own pages may load their scripts and styles and call the API (webapp.py)."""
+
+    def __init__(self, app: ASGIApp, blob_origin: str | None = None) -> None:
+        super().__init__(app)
+        policy = webapp.app_csp(blob_origin)
+        self.app_headers = [(name, policy if name == b"content-security-policy" else value)
+                            for name, value in SECURITY_HEADERS]
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        extra = self.app_headers if webapp.is_app_path(scope["path"]) else SECURITY_HEADERS
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
-                message["headers"] = list(message["headers"]) + SECURITY_HEADERS
+                message["headers"] = list(message["headers"]) + extra
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -124,7 +139,15 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        background = Background(background_jobs(state))
+        background.start()
+        schedule = Schedule(state.store, settings.she_interval_seconds)
+        schedule.start()
         yield
+        schedule.stop()
+        background.stop()
+        state.hub.close()
+        state.audit.flush()  # the queued reads: a clean shutdown loses none
         state.directory.close()
         if store is None:
             state.store.close()
@@ -134,22 +157,46 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     state = AppState(settings, own_store,
                      tokens.Lifetimes(settings.token_lifetime_days * DAY_S,
                                       settings.token_idle_days * DAY_S))
+    table = routes()
     app = Starlette(
-        routes=routes(),
+        routes=[*table, *webapp.webapp_routes()],
         middleware=[
-            Middleware(SecurityHeaders),
+            Middleware(RequestMetrics, routes=table),
+            Middleware(SecurityHeaders, blob_origin=state.blobs.origin),
             Middleware(CORSMiddleware, allow_origins=["*"],
-                       allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+                       allow_methods=["GET", "POST", "PUT", "PATCH", "HEAD", "DELETE", "OPTIONS"],
                        allow_headers=["Content-Type", TOKEN_FIELD, "username", "password",
-                                      "Idempotency-Key"],
+                                      "Idempotency-Key", "Range",
+                                      "x-amz-server-side-encryption", "Last-Event-ID"],
                        expose_headers=[TOKEN_FIELD, "Idempotent-Replayed"], max_age=86400),
             Middleware(ServerErrors),
         ],
         exception_handlers={HatError: hat_error, HTTPException: http_error},
         lifespan=lifespan,
     )
+    # Matched through an index of the table (web/routing.py), not route after route.
+    app.router = IndexedRouter(app.router.routes, lifespan=lifespan)
     app.state.openhat = state
     return app
+
+
+def background_jobs(state: AppState) -> list[Job]:
+    """Each process's periodic work: queued audit entries each second, due webhooks twice a
+    second, retention hourly, for every store the process has open."""
+    settings = state.settings
+    rules = webhooks.DeliveryRules(settings.webhook_retry_seconds,
+                                   bool(settings.webhooks_allow_loopback))
+
+    def deliver() -> None:
+        for store in state.directory.stores():
+            webhooks.deliver_due(store, rules)
+
+    def retain() -> None:
+        for store in state.directory.stores():
+            changes.prune(store, settings.events_window_hours)
+            audit.prune(store, settings.audit_retention_days)
+
+    return [(1.0, state.audit.flush), (0.5, deliver), (3600.0, retain)]
 
 
 def tune_gc() -> None:

@@ -26,12 +26,17 @@ ERROR_TITLES = {400: "Bad request (JSON validation errors in the framework shape
                 404: "Not found (also: unknown HAT, no such route)",
                 409: "The first request with this Idempotency-Key is still running",
                 413: "Body too large", 415: "Body is not JSON",
+                416: "Range not satisfiable",
                 422: "Idempotency-Key reused for a different request",
-                429: "Too many login attempts"}
+                410: "The event to resume after is no longer kept",
+                429: "Too many login attempts (or event streams)",
+                502: "The application's API (proxy) or the adjudicator (contracts) failed",
+                504: "The application's API did not answer in time"}
 DESCRIPTION = """\
-openhat speaks the HAT API v2.6. Every path under `/api/v2.6` (except the application token,
-manifest, registration and data-record routes) is also served under `/api/v2` and `/api/v2.0`;
-there, data debits take the legacy v2 model (listed here under `/api/v2/data-debit`).
+openhat speaks the HAT API v2.6. Under `/api/v2` and `/api/v2.0` it serves what the original
+serves there (docs/api.md): the data, query, feed, SHE function, profile and application
+routes as here, and data debits in the legacy v2 model (listed here under
+`/api/v2/data-debit`).
 Authenticated calls send the token in the `X-Auth-Token` header (or query parameter) and get a
 refreshed one back in the `X-Auth-Token` response header."""
 
@@ -75,7 +80,7 @@ def _operation(op: Op) -> dict[str, Any]:
         out["parameters"] = params
     if op.body is not None:
         out["requestBody"] = {"required": True,
-                              "content": {"application/json": {"schema": op.body}}}
+                              "content": {op.body_media_type: {"schema": op.body}}}
     out["security"] = [{"token": []}] if op.auth else []
     return out
 

@@ -1,18 +1,20 @@
-"""JSON responses serialised with orjson (stored record JSON passes through as Fragments)."""
+"""JSON responses serialised with orjson (stored record JSON passes through as Fragments;
+exact numbers, Decimals, as written: wire.dumps)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from starlette.responses import Response
+
+from openhat.wire import dumps
 
 
 class JsonResponse(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
+        return dumps(content)
 
 
 def message(text: str, status: int = 200) -> JsonResponse:

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 from typing import Any
 
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from openhat.config import SETTINGS, Settings
+from openhat.system import metrics
 
 
 class ReadTimeoutProtocol(HttpToolsProtocol):
@@ -78,6 +80,12 @@ def configure(settings: Settings) -> None:
     ReadTimeoutProtocol.body_timeout = float(settings.body_timeout)
 
 
+# How long the supervisor waits for a worker's answer to its liveness ping before killing it
+# (uvicorn's default, 5 s, kills workers that are merely busy starting on a loaded machine,
+# and then again and again).
+WORKER_HEALTHCHECK_S = 60
+
+
 def run(settings: Settings) -> None:
     """Serve until stopped: in this process, or in `settings.workers` worker processes."""
     configure(settings)
@@ -92,7 +100,9 @@ def run(settings: Settings) -> None:
 
         uvicorn.run(create_app(settings), **options)
         return
+    # Each worker writes its metrics to files here; a scrape sums them (system/metrics.py).
+    os.environ[metrics.MULTIPROC_ENV] = tempfile.mkdtemp(prefix="openhat-metrics-")
     for setting in SETTINGS:  # worker processes rebuild the settings from the environment
         os.environ[setting.env] = str(getattr(settings, setting.name))
     uvicorn.run("openhat.web.app:app_from_env", factory=True, workers=settings.workers,
-                **options)
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_S, **options)

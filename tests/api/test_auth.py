@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import jwt
@@ -16,6 +17,8 @@ from starlette.testclient import TestClient
 from openhat.identity import tokens
 from openhat.storage.base import Store
 from tests.conftest import DOMAIN, OWNER, PASSWORD, login
+
+API = "/api/v2.6"
 
 NOT_AUTHENTICATED = {"error": "Not Authenticated", "message": "Not Authenticated"}
 
@@ -95,9 +98,11 @@ def test_login_with_wrong_credentials(client: TestClient, username: str, passwor
 def test_login_is_rate_limited_per_ip(client: TestClient) -> None:
     # Each refused login costs a password hash, so on a loaded machine a token may refill
     # (one per 2 s) during the burst: the 429 must come within a few requests past ten.
+    # Each attempt names another account, so the per-account limit (test_accounts_login.py)
+    # does not step in first.
     responses = [client.get("/users/access_token",
-                            headers={"username": OWNER, "password": "wrong"})
-                 for _ in range(15)]
+                            headers={"username": f"{OWNER}{i}", "password": "wrong"})
+                 for i in range(15)]
     statuses = [r.status_code for r in responses]
     assert statuses[:10] == [401] * 10
     assert 429 in statuses[10:]
@@ -213,3 +218,36 @@ def test_token_survives_a_restart_with_the_same_database(
         response = restarted.get("/users/access_token/validate",
                                  headers={"X-Auth-Token": owner_token})
         assert response.status_code == 200
+
+
+@pytest.fixture
+def short_lived(store: Store, hat: Any) -> Iterator[TestClient]:
+    """The app with `token_idle_days=1` and `token_lifetime_days=2`."""
+    from openhat.config import Settings
+    from openhat.web.app import create_app
+
+    settings = Settings(database="unused", domain=DOMAIN, owner=OWNER,
+                        token_idle_days=1, token_lifetime_days=2)
+    with TestClient(create_app(settings, store), base_url=f"http://{DOMAIN}") as client:
+        yield client
+
+
+def test_idle_and_lifetime_settings(short_lived: TestClient, store: Store) -> None:
+    token = login(short_lived, OWNER, PASSWORD)
+    claims = claims_of(token)
+    assert claims["exp"] - claims["iat"] == 2 * 86400  # token_lifetime_days
+    keys = store.keys.all(store.hats.all()[0].hat_id)
+    now = int(time.time())
+    path = f"{API}/data/test/idle"
+
+    almost_idle = tokens.sign({**claims, "iat": now - 86400 + 60}, keys[0])
+    response = short_lived.get(path, headers={"X-Auth-Token": almost_idle})
+    assert response.status_code == 200, response.text  # idle for less than a day: accepted
+    renewed = claims_of(response.headers["X-Auth-Token"])
+    assert renewed["iat"] >= now - 120  # the renewal restarts the idle window...
+    assert renewed["exp"] == claims["exp"]  # ...but never moves the hard expiry
+    assert short_lived.get(path, headers={
+        "X-Auth-Token": response.headers["X-Auth-Token"]}).status_code == 200
+
+    idle = tokens.sign({**claims, "iat": now - 86400 - 5}, keys[0])
+    assert short_lived.get(path, headers={"X-Auth-Token": idle}).status_code == 401

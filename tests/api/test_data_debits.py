@@ -219,3 +219,18 @@ def test_the_hat_js_debit_calls(owner: TestClient) -> None:
             assert key in debit["permissionsActive"]
     values = owner.get(f"{DD}/dd/values", headers=json_header)
     assert values.status_code == 200 and "bundle" in values.json()
+
+
+def test_a_debit_whose_period_has_passed_answers_no_values(owner: TestClient) -> None:
+    """Spec 5.2: with `cancelAtPeriodEnd` the debit ends at start + period; without it, it
+    renews every period until cancelled."""
+    save(owner, [("test/test", A), ("test/complex", C)])
+    create(owner, start=iso(-2), period=86_400_000, cancelAtPeriodEnd=True)  # ended yesterday
+    debit = owner.get(f"{DD}/dd/enable").json()
+    assert debit["active"] is False
+    response = owner.get(f"{DD}/dd/values")
+    assert response.status_code == 400
+    assert response.json() == {"message": "Bad Request", "cause": "Data Debit dd not enabled"}
+    create(owner, "rolling", bundle=bundle("rolling"), start=iso(-2), period=86_400_000)
+    assert owner.get(f"{DD}/rolling/enable").json()["active"] is True
+    assert owner.get(f"{DD}/rolling/values").status_code == 200

@@ -6,7 +6,7 @@ from starlette.testclient import TestClient
 
 from openhat.hats.service import NewHat
 from openhat.storage.base import Store
-from tests.api.debit_fixtures import bundle, condition, legacy_request, user_token
+from tests.api.debit_fixtures import bundle, condition, iso, legacy_request, user_token
 from tests.api.hat_fixtures import A, B, C, save
 
 V2 = "/api/v2/data-debit"
@@ -139,3 +139,13 @@ def test_malformed_legacy_request(owner: TestClient) -> None:
     response = owner.post(f"{V2}/testdd", json={"bundle": bundle("b")})
     assert response.status_code == 400
     assert set(response.json()["message"]) == {"obj.startDate", "obj.endDate", "obj.rolling"}
+
+
+def test_a_legacy_debit_past_its_end_date_answers_no_values(owner: TestClient) -> None:
+    save(owner, [("test/test", A), ("test/complex", C)])
+    body = {**legacy_request(), "startDate": iso(-2), "endDate": iso(-1)}
+    assert owner.post(f"{V2}/testdd", json=body).status_code == 201
+    assert owner.get(f"{V2}/testdd/enable").status_code == 200
+    response = owner.get(f"{V2}/testdd/values")
+    assert response.status_code == 400
+    assert response.json() == {"message": "Bad Request", "cause": "Data Debit testdd not enabled"}

@@ -60,5 +60,6 @@ def test_every_2xx_body_is_json(owner: TestClient) -> None:
     for response in (owner.get(f"{API}/data/test/test"),
                      owner.delete(f"{API}/data/test/test"),
                      owner.get("/users/access_token/validate")):
+        assert 200 <= response.status_code < 300, response.text
         assert response.headers["content-type"].startswith("application/json")
         response.json()

@@ -113,3 +113,59 @@ def test_removing_a_hat_leaves_the_others_intact(owner: TestClient, other: TestC
     assert len(owner.get(f"{API}/data/rumpel/nudge").json()) == 1
     assert owner.get(f"{API}/data/sources").json() == {"rumpel": ["notable", "nudge"]}
     assert [h.domain for h in store.hats.all()] == [DOMAIN]
+
+
+def test_debits_never_cross(owner: TestClient, other: TestClient) -> None:
+    from tests.api.debit_fixtures import setup_request
+
+    owner.post(f"{API}/data-batch", json=[{"endpoint": "test/complex", "data": {"a": 1}}])
+    assert owner.post(f"{API}/data-debit/dd", json=setup_request()).status_code == 201
+    assert owner.get(f"{API}/data-debit/dd/enable").status_code == 200
+    assert [d["dataDebitKey"] for d in owner.get(f"{API}/data-debit").json()] == ["dd"]
+    assert other.get(f"{API}/data-debit").json() == []
+    assert other.get(f"{API}/data-debit/dd").status_code == 404
+    assert other.get(f"{API}/data-debit/dd/values").status_code == 404
+    for action in ("enable", "disable?atPeriodEnd=false"):  # as the original: 400 Not Found
+        refused = other.get(f"{API}/data-debit/dd/{action}")
+        assert refused.status_code == 400
+        assert refused.json()["message"] == "Not Found", refused.text
+    # the other HAT may make its own debit under the same key; the first stays enabled
+    assert other.post(f"{API}/data-debit/dd", json=setup_request()).status_code == 201
+    assert owner.get(f"{API}/data-debit/dd").json()["active"] is True
+
+
+def test_applications_never_cross(owner: TestClient, other: TestClient) -> None:
+    from tests.app_fixtures import installed_app
+
+    token = installed_app(owner, "mine", "namespacewrite:rumpel", "namespaceread:rumpel")
+    assert owner.get(f"{API}/applications/mine").json()["enabled"] is True
+    theirs = other.get(f"{API}/applications/mine")
+    assert theirs.status_code == 404
+    assert all(a["application"]["id"] != "mine" or not a["setup"]
+               for a in other.get(f"{API}/applications").json())
+    response = other.get(f"{API}/data/rumpel/notable", headers={"X-Auth-Token": token})
+    assert response.status_code == 401
+
+
+def test_idempotency_keys_are_per_hat(owner: TestClient, other: TestClient) -> None:
+    headers = {"Idempotency-Key": "same-key"}
+    first = owner.post(f"{API}/data-batch", json=BATCH, headers=headers)
+    second = other.post(f"{API}/data-batch", json=BATCH, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert "Idempotent-Replayed" not in second.headers  # a write of its own, not a replay
+    assert second.json()[0]["recordId"] != first.json()[0]["recordId"]
+    assert [r["recordId"] for r in other.get(f"{API}/data/rumpel/notable").json()] == \
+        [second.json()[0]["recordId"]]
+    assert len(owner.get(f"{API}/data/rumpel/notable").json()) == 1
+
+
+def test_the_feed_never_crosses(owner: TestClient, other: TestClient) -> None:
+    note = {"endpoint": "rumpel/notablesv1", "data": {
+        "message": "only mine", "currently_shared": True, "shared_on": ["phata"],
+        "created_time": "2018-02-15T13:13:37.000Z", "updated_time": "2018-02-16T13:13:37.000Z"}}
+    assert owner.post(f"{API}/data-batch", json=[note]).status_code == 201
+    window = "since=1400000000&until=1600000000"
+    assert "only mine" in owner.get(f"{API}/she/feed?{window}").text
+    answer = other.get(f"{API}/she/feed?{window}")
+    assert answer.status_code == 200
+    assert answer.json() == []

@@ -114,6 +114,24 @@ def test_password_change_refuses_earlier_tokens(owner: TestClient, owner_token: 
                      headers={"X-Auth-Token": new_login}).status_code == 200
 
 
+def test_tokens_issued_in_the_second_of_a_change_are_accepted(owner: TestClient) -> None:
+    """The change takes effect at the next whole second; every token issued for the new
+    password before then (an application's, a service's) must still be accepted (CI failure
+    of stop 21: an application token issued right after a change was refused)."""
+    changed = owner.post(ROUTE, json={"password": PASSWORD, "newPassword": STRONG})
+    assert changed.status_code == 200
+    owner.headers["X-Auth-Token"] = changed.headers["X-Auth-Token"]
+    app = installed_app(owner, "reader", "namespaceread:rumpel")
+    service = owner.get("/users/application_token",
+                        params={"name": "svc", "resource": "https://svc.example/"})
+    assert service.status_code == 200
+    for token in (app, service.json()["accessToken"]):
+        answer = owner.get("/users/access_token/validate", headers={"X-Auth-Token": token})
+        assert answer.status_code == 200
+    assert owner.get("/api/v2.6/data/rumpel/notes",
+                     headers={"X-Auth-Token": app}).status_code == 200
+
+
 def test_app_tokens_may_not_change_the_password(owner: TestClient) -> None:
     token = installed_app(owner, "boss", "owner")
     response = owner.post(ROUTE, json={"password": PASSWORD, "newPassword": STRONG},

@@ -102,9 +102,6 @@ def test_non_ascii_digits_in_paths_are_object_keys(stored: TestClient, field: st
     ({"operator": "find", "search": "a\x00b"}, "NUL"),  # PostgreSQL refuses NUL in text
     ({"operator": "contains", "value": {"k\x00": "a"}}, "NUL"),
     ({"operator": "between", "lower": "a\x00", "upper": "b"}, "NUL"),
-    ({"operator": "contains", "value": 2**63}, "64 bits"),  # SQLite binds 64-bit integers
-    ({"operator": "in", "value": [1, 2**63]}, "64 bits"),  # (past 64 bits: read as floats)
-    ({"operator": "between", "lower": 0, "upper": 2**64 - 1}, "64 bits"),
 ])
 def test_filter_values_must_bind(owner: TestClient, operator: dict[str, Any],
                                  problem: str) -> None:
@@ -116,3 +113,32 @@ def test_filter_values_must_bind(owner: TestClient, operator: dict[str, Any],
 def test_bundle_limit_is_range_checked(owner: TestClient, limit: int) -> None:
     bundle = {"p": {"endpoints": [{"endpoint": "test/input"}], "limit": limit}}
     bad_request(owner.post(f"{API}/data-bundle/input", json=bundle), "limit", "at most")
+
+
+TRICKY_VALUES = ["\x00", "a\x00", '"', "'", "\\", "٣", "²", "1\x00", "%00"]
+QUERY_NAMES = ["orderBy", "ordering", "skip", "take", "kind", "it's.x"]
+
+
+@pytest.mark.parametrize("value", TRICKY_VALUES)
+@pytest.mark.parametrize("name", QUERY_NAMES)
+def test_tricky_text_in_every_data_query_parameter(stored: TestClient, name: str,
+                                                   value: str) -> None:
+    """Fixed regression cases for what the random query fuzz once found (a NUL in a query key
+    was a 500 on PostgreSQL): every parameter, as name and as value, is a 2xx or a 400."""
+    for params in ({name: value}, {name + value: "x"}):
+        response = stored.get(f"{API}/data/test/input", params=params)
+        assert response.status_code in (200, 400), (params, response.text)
+        if response.status_code == 400:
+            assert response.json()["message"], response.text
+
+
+@pytest.mark.parametrize("value", TRICKY_VALUES)
+def test_tricky_text_in_combinator_and_bundle_parameters(stored: TestClient,
+                                                         value: str) -> None:
+    assert stored.post(f"{API}/combinator/c", json=[{"endpoint": "test/input"}]).status_code == 201
+    bundle = {"p": {"endpoints": [{"endpoint": "test/input"}]}}
+    assert stored.post(f"{API}/data-bundle/b", json=bundle).status_code == 201
+    for name in ("orderBy", "ordering", "skip", "take"):
+        for url in (f"{API}/combinator/c", f"{API}/data-bundle/b"):
+            response = stored.get(url, params={name: value, name + value: value})
+            assert response.status_code in (200, 400), (url, name, response.text)

@@ -184,6 +184,13 @@ def test_link_existing_records(owner: TestClient) -> None:
     response = owner.post(f"{API}/data-link", params={"records": ids})
     assert response.status_code == 201
     assert response.json() == {"message": "Grouping registered"}
+    query = [{"endpoint": "test/test", "links": [{"endpoint": "test/complex"}]}]
+    assert owner.post(f"{API}/combinator/linked", json=query).status_code == 201
+    found = owner.get(f"{API}/combinator/linked").json()
+    assert sorted(r["recordId"] for r in found) == sorted(r["recordId"] for r in saved[:2])
+    for record in found:  # each record of the group now carries the linked record
+        assert [(r["recordId"], r["data"]) for r in record["links"]] == \
+            [(saved[2]["recordId"], C)]
 
 
 def test_d1_delete_records(owner: TestClient) -> None:

@@ -15,7 +15,7 @@ def test_healthz(client: TestClient) -> None:
 
 
 def test_version(client: TestClient) -> None:
-    assert client.get("/api/v2.6/version").json() == {"Version": __version__}
+    assert client.get("/api/v2.6/version").json()["openhat"] == __version__
 
 
 def test_security_headers(client: TestClient) -> None:

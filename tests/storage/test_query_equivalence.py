@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,6 +21,7 @@ from openhat.storage import jsonsem, open_store
 from openhat.storage.base import Store
 from openhat.storage.query import EndpointSelect, Filter, PageQuery
 from openhat.storage.rows import NewElement
+from openhat.wire import is_number, parse_json
 from tests.conftest import postgres_schema
 from tests.storage import writes
 
@@ -31,8 +32,20 @@ KEYS = ["a", "b", "s", "n", "0"]
 DATES = ["2017-04-20T14:37:27+00:00", "2017-04-21T18:24:07Z", "2020-02-29", "2019-13-01",
          "2017-04-20 23:59", "2021-06-01T00:30:00+05:30", "not a date", "0001-01-01T00:00:00"]
 
+# Numbers a double does not hold (read as Decimals, wire.parse_json): beyond 64 bits, long
+# decimals, next to each other and next to doubles (0.1), and beyond a double's range.
+TWO_70 = 2**70
+EXACT = [Decimal(TWO_70), Decimal(TWO_70 + 1), Decimal(-TWO_70), Decimal(f"{TWO_70}.5"),
+         Decimal("0.1000000000000000000000001"), Decimal("0.0999999999999999999999999"),
+         Decimal("1e400"), Decimal("-1e400"), Decimal("1e-400"), Decimal("3." + "1" * 1000)]
+exact_numbers = st.one_of(
+    st.sampled_from(EXACT),
+    st.integers(2**64, 2**80).map(Decimal),
+    st.decimals(allow_nan=False, allow_infinity=False, places=30, min_value=-2,
+                max_value=2),
+).map(lambda d: parse_json(str(d)))  # as a body would bring it (a double where it holds)
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 3),
-                    st.sampled_from([0.5, -1.5, 2.0, 1e3]),
+                    st.sampled_from([0.5, -1.5, 2.0, 1e3, 0.1]), exact_numbers,
                     st.sampled_from(["", "a", "B", "é", "z", "aa", "10", *WORDS, *DATES]),
                     st.sampled_from([1492699047, 1492799048, -1, 253402300800]))
 values = st.recursive(scalars, lambda inner: st.one_of(
@@ -44,7 +57,7 @@ documents = st.fixed_dictionaries({"s": st.one_of(scalars, scalars, values)},
 paths = st.one_of(st.just(("s",)), st.lists(st.sampled_from(KEYS), min_size=1,
                                             max_size=2).map(tuple))
 bounds = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from(
-    ["", "a", "b", "z", "é", 0.5]))
+    ["", "a", "b", "z", "é", 0.5]), exact_numbers)
 
 
 def leaves(document: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
@@ -159,12 +172,23 @@ def test_both_backends_and_the_reference_agree(stores: list[tuple[Store, str]],
     answers = []
     for store, hat_id in stores:
         writes.insert(store, hat_id, elements, 1)
-        answers.append([(r.select_index, r.record_id, orjson.loads(r.data))
+        answers.append([(r.select_index, r.record_id, decoded(r.data))
                         for r in store.records.page(hat_id, query)])
     expected = reference(query, [(e.record.endpoint, e.record.record_id,
-                                  orjson.loads(e.record.data)) for e in elements])
+                                  decoded(e.record.data)) for e in elements])
     assert answers[0] == expected
     assert answers[1] == expected
+
+
+def decoded(text: str) -> Any:
+    """Stored JSON with every number its exact value (PostgreSQL writes `1e400` out)."""
+    def exact(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: exact(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [exact(v) for v in value]
+        return jsonsem.exact(value) if is_number(value) else value
+    return exact(parse_json(text))
 
 
 # --- the semantics, read plainly ---------------------------------------------------------
@@ -190,7 +214,7 @@ def rank(value: Any) -> int:
         return 4
     if isinstance(value, str):
         return 2
-    if isinstance(value, (int, float)):
+    if is_number(value):
         return 3
     return 5 if isinstance(value, list) else 6
 
@@ -198,7 +222,9 @@ def rank(value: Any) -> int:
 def sort_value(value: Any) -> Any:
     if isinstance(value, str):
         return value.encode()
-    return value if rank(value) in (3, 4) else 0
+    if rank(value) == 3:
+        return jsonsem.exact(value)
+    return value if rank(value) == 4 else 0
 
 
 def compare_key(value: Any) -> tuple[int, Any]:
@@ -315,12 +341,12 @@ def test_arrays_tie_among_themselves(stores: list[tuple[Store, str]], descending
     elements = [NewElement(records.new_record(f"{prefix}/e", d)) for d in datas]
     query = PageQuery((EndpointSelect(f"{prefix}/e", (), ("s",)),), True, descending, 0, None)
     expected = reference(query, [(e.record.endpoint, e.record.record_id,
-                                  orjson.loads(e.record.data)) for e in elements])
+                                  decoded(e.record.data)) for e in elements])
     arrays = [{"s": a} for a in ARRAYS]
     assert [data for _, _, data in expected if isinstance(data.get("s"), list)] == arrays
     for store, hat_id in stores:
         writes.insert(store, hat_id, elements, 1)
-        found = [(r.select_index, r.record_id, orjson.loads(r.data))
+        found = [(r.select_index, r.record_id, decoded(r.data))
                  for r in store.records.page(hat_id, query)]
         assert found == expected, store.dialect
 
@@ -357,9 +383,9 @@ def test_odd_cases(stores: list[tuple[Store, str]], f: Filter) -> None:
     elements = [NewElement(records.new_record(f"{prefix}/e", d)) for d in ODD_DATA]
     query = PageQuery((EndpointSelect(f"{prefix}/e", (f,), ("s",)),), True, False, 0, None)
     expected = reference(query, [(e.record.endpoint, e.record.record_id,
-                                  orjson.loads(e.record.data)) for e in elements])
+                                  decoded(e.record.data)) for e in elements])
     for store, hat_id in stores:
         writes.insert(store, hat_id, elements, 1)
-        found = [(r.select_index, r.record_id, orjson.loads(r.data))
+        found = [(r.select_index, r.record_id, decoded(r.data))
                  for r in store.records.page(hat_id, query)]
         assert found == expected, store.dialect

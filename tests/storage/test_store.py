@@ -324,12 +324,13 @@ def test_directory_entries(store: Store) -> None:
     assert store.directory.entry("a.example.test") is None
 
 
-def test_writes_for_a_hat_not_in_the_database(store: Store) -> None:
-    """PostgreSQL refuses them (HatUnavailable: the HAT was moved away or removed while the
-    request ran); SQLite, where HATs never move, just stores nothing for anyone."""
-    if isinstance(store, PostgresStore):
-        with pytest.raises(HatUnavailable):
-            put(store, "no-such-hat", {"x": 1})
+def test_writes_for_a_hat_not_in_the_database(store: Store, hat_id: str) -> None:
+    """Refused on both backends (HatUnavailable: the HAT was moved away or removed while the
+    request ran), and nothing is stored for anyone."""
+    with pytest.raises(HatUnavailable):
+        put(store, "no-such-hat", {"x": 1})
+    assert store.records.endpoints("no-such-hat") == []
+    assert store.records.endpoints(hat_id) == []
 
 
 @pytest.mark.postgres

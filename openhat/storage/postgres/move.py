@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 from psycopg import sql
 
+from openhat.storage.postgres.portable import advance_sequence
 from openhat.storage.postgres.store import Connection, PostgresStore
 from openhat.storage.rows import HatExists, HatUnavailable, StorageError
 from openhat.storage.sql.hats import HAT_TABLES
@@ -118,16 +119,4 @@ def _copy_table(src: Connection, tgt: Connection, table: str, hat_id: str) -> No
             sink.write(block)
     for name, identity in columns:
         if identity:
-            _advance_sequence(tgt, table, name)
-
-
-def _advance_sequence(conn: Connection, table: str, column: str) -> None:
-    """Move an identity sequence past the highest value now in the column (it only ever
-    moves forward, so concurrent inserts of other HATs are not disturbed)."""
-    found = conn.execute("SELECT pg_get_serial_sequence(%s, %s)", (table, column)).fetchone()
-    if not found or not found[0]:
-        return
-    sequence = str(found[0])
-    conn.execute(sql.SQL("SELECT setval(%s::regclass, m) FROM (SELECT max({}) AS m FROM {}) t"
-                         " WHERE m > coalesce(pg_sequence_last_value(%s::regclass), 0)")
-                 .format(sql.Identifier(column), sql.Identifier(table)), (sequence, sequence))
+            advance_sequence(tgt, table, name)

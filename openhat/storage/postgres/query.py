@@ -19,8 +19,10 @@ from typing import Any
 import orjson
 from psycopg.types.json import Jsonb
 
+from openhat.storage.jsonsem import exact
 from openhat.storage.query import Filter, PageQuery, Path
 from openhat.storage.sql.pages import PageSql
+from openhat.wire import dumps, is_number
 
 
 def lit(text: str) -> str:
@@ -71,8 +73,13 @@ class FilterSql:
         self.params = params
 
     def bind(self, value: Any, cast: str = "") -> str:
-        self.params.append(value)
+        # A number is bound as the decimal it was written as: a double cast to numeric would
+        # keep only 15 digits of it.
+        self.params.append(exact(value) if is_number(value) else value)
         return f"%s{cast}"
+
+    def bind_json(self, value: Any) -> str:
+        return self.bind(Jsonb(value, dumps=_json_text))
 
     def value(self, f: Filter) -> str:
         v = path_value(f.path, self.data)
@@ -91,9 +98,9 @@ class FilterSql:
             return (f"to_tsvector('english', {v}) @@ plainto_tsquery('english',"
                     f" {self.bind(f.search)})")
         if f.operator == "contains":
-            return f"({v} @> {self.bind(Jsonb(f.value))})"
+            return f"({v} @> {self.bind_json(f.value)})"
         if f.operator == "in":
-            return f"({v} <@ {self.bind(Jsonb(f.value))})"
+            return f"({v} <@ {self.bind_json(f.value)})"
         return self._between(v, f.lower, f.upper)
 
     def _text_in(self, path: Path, values: Sequence[str]) -> str:
@@ -134,6 +141,10 @@ class FilterSql:
         cast = {2: "::text", 3: "::numeric", 4: "::boolean"}[bound_rank]
         return (f"({rank} {side} {bound_rank} OR ({rank} = {bound_rank} AND"
                 f" {typed} {side}= {self.bind(bound, cast)}))")
+
+
+def _json_text(value: Any) -> str:
+    return dumps(value).decode()
 
 
 def _quote(key: str) -> str:

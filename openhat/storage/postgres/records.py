@@ -10,6 +10,7 @@ runs after the commit (PostgresStore.note_bulk_write, through `tx.after_commit`)
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,6 +26,11 @@ from openhat.storage.sql.records import SqlRecords, holds_at_least
 from openhat.storage.sql.runner import Sql
 
 Connection = psycopg.Connection[tuple[Any, ...]]
+log = logging.getLogger("openhat.storage")
+
+# The advisory lock one order-index build holds (per schema and index name), so a build in
+# one process is never mistaken by another for a failed build's leftover.
+_BUILD_LOCK = "7401, hashtext(current_schema() || '.' || %s)"
 
 _RECORD_COLUMNS = "hat_id, record_id, endpoint, data, hash, created_at, updated_at"
 
@@ -34,22 +40,40 @@ def order_indexes(reads: Sql) -> query_indexes.OrderIndexes:
     hands out autocommit connections, as CONCURRENTLY cannot run in a transaction."""
 
     def exists(name: str) -> bool:
-        """True for a usable index; an invalid one (a failed concurrent build) is dropped."""
+        """True for a usable index. An invalid one is either being built (by this or another
+        process, which holds the build lock) or left by a failed build: only the latter is
+        dropped, so that the next attempt can make it."""
         with reads.connection() as conn:
             row = conn.execute("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON"
                                " c.oid = i.indexrelid WHERE c.relname = %s AND"
                                " c.relnamespace = current_schema()::regnamespace",
                                (name,)).fetchone()
-            if row is not None and not row[0]:
-                conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}".encode())
-                return False
-        return row is not None
+            if row is not None and not row[0] and conn.execute(
+                    f"SELECT pg_try_advisory_lock({_BUILD_LOCK})", (name,)).fetchone()[0]:
+                try:
+                    conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}".encode())
+                finally:
+                    conn.execute(f"SELECT pg_advisory_unlock({_BUILD_LOCK})", (name,))
+        return row is not None and bool(row[0])
 
     def create(name: str, endpoint: str, path: Path, descending: bool) -> None:
+        """Build under the index's lock (a build running in another process is waited for,
+        then found made); a failed build's invalid leftover is dropped first."""
         sql = postgres_query.order_index_sql(name, endpoint, path, descending)
         with reads.connection() as conn:
-            conn.execute(sql.replace("%%", "%").encode())
-            conn.execute(b"ANALYZE records")  # statistics for the new expressions
+            conn.execute(f"SELECT pg_advisory_lock({_BUILD_LOCK})", (name,))
+            try:
+                if conn.execute("SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON"
+                                " c.oid = i.indexrelid WHERE c.relname = %s AND c.relnamespace"
+                                " = current_schema()::regnamespace", (name,)).fetchone():
+                    conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}".encode())
+                conn.execute(sql.replace("%%", "%").encode())
+            finally:
+                conn.execute(f"SELECT pg_advisory_unlock({_BUILD_LOCK})", (name,))
+            try:
+                conn.execute(b"ANALYZE records")  # statistics for the new expressions
+            except psycopg.Error as exc:  # e.g. autovacuum analysing at the same moment
+                log.warning("ANALYZE after creating index %s failed: %s", name, exc)
 
     return query_indexes.OrderIndexes(exists, holds_at_least(reads), create)
 
@@ -57,6 +81,7 @@ def order_indexes(reads: Sql) -> query_indexes.OrderIndexes:
 class PostgresRecords(SqlRecords):
     _pages = postgres_query.PAGES
     _links_chunk = 5000  # one array parameter, so only the statement's size bounds it
+    _data_size = "pg_column_size(data)"  # as stored: jsonb, compressed when large
 
     def endpoints(self, hat_id: str) -> list[str]:
         # A loose index scan: one index probe per distinct endpoint instead of reading every

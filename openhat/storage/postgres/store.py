@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
@@ -21,6 +21,8 @@ from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from openhat.storage import migrations, redact_url
 from openhat.storage.base import Store, Tx
+from openhat.storage.postgres import watch
+from openhat.storage.postgres.portable import PostgresPortable
 from openhat.storage.postgres.records import PostgresRecords, PostgresRecordsWriter, order_indexes
 from openhat.storage.rows import HatUnavailable, StorageError
 from openhat.storage.sql.dialect import Dialect
@@ -40,7 +42,8 @@ POSTGRES = Dialect(
     name="postgres", pyformat=True, unique_violations=(pg_errors.UniqueViolation,),
     has_role="roles::jsonb ? :role", byte_order=' COLLATE "C"', for_update=" FOR UPDATE",
     named_lock="SELECT pg_advisory_xact_lock(hashtext(:lock))",
-    lock_table="LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+    lock_table="LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE",
+    notify=f"SELECT pg_notify('{watch.CHANNEL}', :hat)")
 
 
 class PostgresStore(Store):
@@ -88,9 +91,18 @@ class PostgresStore(Store):
         with self._write(hat_id) as conn:
             sql = Sql(POSTGRES, lambda: nullcontext(conn))
             records = PostgresRecordsWriter(sql, self.records.indexes)
-            tx = Tx(hat_id, sql, records)
+            tx = Tx(hat_id, sql, records, PostgresPortable(sql))
             tx.after_commit.append(lambda: self.note_bulk_write(records.written))
             yield tx
+
+    def watch(self, changed: Callable[[str], None]) -> Callable[[], None]:
+        return watch.watch(self.url, changed)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[PostgresPortable]:
+        with self._pool.connection() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield PostgresPortable(Sql(POSTGRES, lambda: nullcontext(conn)))
 
     # --- lifecycle ---------------------------------------------------------------------
     @contextmanager
@@ -106,6 +118,20 @@ class PostgresStore(Store):
             finally:
                 conn.execute("SELECT pg_advisory_unlock(hashtext('openhat.migrate.' ||"
                              " current_schema()))")
+
+    def gauges(self) -> dict[str, tuple[str, float]]:
+        stats = self._pool.get_stats()
+        size = stats.get("pool_size", 0)
+        idle = stats.get("pool_available", 0)
+        return {
+            "db_connections_open": ("Database connections this process holds open",
+                                    float(size)),
+            "db_connections_in_use": ("Pooled connections lent out now", float(size - idle)),
+            "db_pool_waiting": ("Requests waiting for a pooled connection",
+                                float(stats.get("requests_waiting", 0))),
+            "db_pool_max": ("Largest size of this process's connection pool",
+                            float(self._pool.max_size)),
+        }
 
     def close(self) -> None:
         self._pool.close()

@@ -16,6 +16,7 @@ import orjson
 
 from openhat.storage.rows import BundleExists, BundleOwned
 from openhat.storage.sql.runner import Area, Sql
+from openhat.wire import dumps, parse_json
 
 _MANY = 500  # bundle ids per query (SQLite's default limit is 999 parameters)
 # The lock's name is the one an older release takes too, so that both serialise alike.
@@ -28,7 +29,7 @@ def same_bundle(stored: str, bundle: str) -> bool:
 
 
 def _canonical(text: str) -> bytes:
-    return orjson.dumps(orjson.loads(text), option=orjson.OPT_SORT_KEYS)
+    return dumps(parse_json(text), option=orjson.OPT_SORT_KEYS)
 
 
 def may_reuse_bundle(owner: str | None, stored: str, debit_key: str, bundle: str) -> bool:

@@ -52,6 +52,12 @@ class Dialect:
     # see migrations/postgres/001_core.sql); None where the write transaction already
     # serialises all writers (SQLite).
     lock_table: str | None
+    # A statement announcing the parameter `:hat` to the processes watching the change log
+    # when the transaction commits, or None where they poll for it (SQLite).
+    notify: str | None = None
+    # Reads come from a file of this machine, never waiting on the network or on a writer
+    # (SQLite in WAL mode): cheaper to run where the request is than to hand to a thread.
+    local_reads: bool = False
     _texts: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def text(self, sql: str) -> str:

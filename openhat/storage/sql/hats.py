@@ -20,8 +20,12 @@ from openhat.storage.sql.runner import Area, Sql
 # a HAT move (postgres/move.py) copies them in the reverse order. A new table with HAT rows
 # must be listed here (tests/storage/test_store.py checks the schema against it).
 HAT_TABLES: tuple[str, ...] = (
+    "file_access", "files", "file_secrets",  # files (060)
     "data_debit_permissions", "data_debits", "bundles", "combinators",  # queries (030)
     "applications",  # applications (020)
+    "login_log", "mail_tokens", "account_emails",  # accounts (070)
+    "change_events", "change_counters", "audit_log", "webhooks",  # events and audit (090-092)
+    "she_functions",  # SHE functions (100)
     "idempotency_keys", "record_links", "records", "users", "signing_keys", "hats",
 )
 
@@ -49,6 +53,15 @@ class Hats(Area):
         row = self._sql.one(f"SELECT {_HAT} FROM hats WHERE domain = :domain",
                             {"domain": domain})
         return None if row is None else _hat(row)
+
+    def context_versions(self, hat_id: str) -> tuple[int, int]:
+        """The deployment's context version and the HAT's in this database, 0 for one never
+        raised: triggers raise them whenever the HATs, the directory, or a HAT's keys,
+        users or applications change (migrations/*/110_context_versions.sql)."""
+        found: dict[str, int] = dict(self._sql.all(
+            "SELECT scope, version FROM context_versions WHERE scope IN ('', :hat)",
+            {"hat": hat_id}))
+        return int(found.get("", 0)), int(found.get(hat_id, 0))
 
     def all(self) -> list[Hat]:
         """Every HAT of this database, by domain (byte order)."""

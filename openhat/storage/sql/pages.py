@@ -74,12 +74,24 @@ class PageSql:
         builder = self.filters("r.data", params)
         filters = "".join(f" AND {builder.build(f)}" for f in select.filters)
         return (f"SELECT DISTINCT m.record_id, r.seq, r.record_id, r.endpoint, r.{self.data}"
-                f" FROM record_links m JOIN record_links o ON o.hat_id = m.hat_id AND"
-                f" o.group_id = m.group_id AND o.record_id <> m.record_id"
-                f" JOIN records r ON r.hat_id = o.hat_id AND r.record_id = o.record_id"
-                f" WHERE m.hat_id = {self.lit(hat_id)} AND m.record_id {among}"
+                f"{self._linked_to(hat_id, among)}"
                 f" AND r.endpoint = {self.lit(select.endpoint)}{filters}"
                 f" ORDER BY m.record_id, r.seq", params)
+
+    def linked_sql(self, hat_id: str, record_id: str) -> Statement:
+        """Every record sharing a link group with `record_id` (never itself), whatever its
+        endpoint, once, in insertion order: `seq, record_id, endpoint, data`."""
+        params: list[Any] = []
+        among = self.among([record_id], params)
+        return (f"SELECT DISTINCT r.seq, r.record_id, r.endpoint, r.{self.data}"
+                f"{self._linked_to(hat_id, among)} ORDER BY r.seq", params)
+
+    def _linked_to(self, hat_id: str, among: str) -> str:
+        """FROM and WHERE of the records `r` in a link group with a main record `m`."""
+        return (" FROM record_links m JOIN record_links o ON o.hat_id = m.hat_id AND"
+                " o.group_id = m.group_id AND o.record_id <> m.record_id"
+                " JOIN records r ON r.hat_id = o.hat_id AND r.record_id = o.record_id"
+                f" WHERE m.hat_id = {self.lit(hat_id)} AND m.record_id {among}")
 
     def _select(self, hat_id: str, index: int, select: EndpointSelect, query: PageQuery,
                 params: list[Any], union: bool) -> tuple[str, list[str]]:

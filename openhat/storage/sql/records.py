@@ -17,12 +17,20 @@ from openhat.storage.rows import StoredRecord
 from openhat.storage.sql.pages import PageSql
 from openhat.storage.sql.runner import Sql
 
+_IDS_CHUNK = 500  # ids per IN list (SQLite allows 32766 parameters; texts cached per size)
+
 
 class SqlRecords(Records):
     """Reads over `Sql`; a subclass names its engine's query builder."""
 
     _pages: PageSql  # the engine's page and links SQL
     _links_chunk: int  # main record ids per links query
+    _data_size: str  # the SQL size of one record's stored data, in bytes
+
+    def data_bytes(self, hat_id: str) -> int:
+        row = self._sql.one(f"SELECT coalesce(sum({self._data_size}), 0) FROM records"
+                            " WHERE hat_id = :hat", {"hat": hat_id})
+        return 0 if row is None else int(row[0])
 
     def __init__(self, sql: Sql, indexes: OrderIndexes) -> None:
         self._sql = sql
@@ -33,6 +41,17 @@ class SqlRecords(Records):
                             " WHERE hat_id = :hat AND record_id = :id",
                             {"hat": hat_id, "id": record_id})
         return None if row is None else StoredRecord(*row)
+
+    def get_many(self, hat_id: str, record_ids: Sequence[str]) -> list[StoredRecord]:
+        found: list[StoredRecord] = []
+        for start in range(0, len(record_ids), _IDS_CHUNK):
+            chunk = record_ids[start:start + _IDS_CHUNK]
+            params = {"hat": hat_id, **{f"i{n}": value for n, value in enumerate(chunk)}}
+            names = ", ".join(f":i{n}" for n in range(len(chunk)))
+            found += [StoredRecord(*row) for row in self._sql.all(
+                f"SELECT record_id, endpoint, {self._pages.data} FROM records"
+                f" WHERE hat_id = :hat AND record_id IN ({names})", params)]
+        return found
 
     def newest_time(self, hat_id: str, endpoint: str) -> int | None:
         row = self._sql.one("SELECT max(updated_at) FROM records WHERE hat_id = :hat AND"
@@ -56,6 +75,10 @@ class SqlRecords(Records):
             found += [LinkedRecord(row[0], row[2], row[3], row[4])
                       for row in self._sql.native(sql, params)]
         return found
+
+    def linked(self, hat_id: str, record_id: str) -> list[StoredRecord]:
+        sql, params = self._pages.linked_sql(hat_id, record_id)
+        return [StoredRecord(*row[1:]) for row in self._sql.native(sql, params)]
 
 
 def holds_at_least(reads: Sql) -> Callable[[str, str, int], bool]:

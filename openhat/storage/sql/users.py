@@ -40,6 +40,12 @@ class Users(Area):
                             " user_id = :user", {"hat": hat_id, "user": user_id})
         return None if row is None else _user(row)
 
+    def all(self, hat_id: str) -> list[User]:
+        """Every user of the HAT, by name (byte order)."""
+        return [_user(row) for row in self._sql.all(
+            f"SELECT {_USER} FROM users WHERE hat_id = :hat"
+            f" ORDER BY username{self._sql.dialect.byte_order}", {"hat": hat_id})]
+
     def owner(self, hat_id: str) -> User | None:
         """The HAT's owner (the first user, by name, holding the `owner` role)."""
         d = self._sql.dialect
@@ -68,6 +74,24 @@ class UsersWriter(Users):
                       " WHERE hat_id = :hat AND user_id = :user",
                       {"hash": password_hash, "changed": changed_at_s, "hat": hat_id,
                        "user": user_id})
+
+    def update(self, user: User) -> None:
+        """Replace a user's name, roles, enabled state and password hash (its id and HAT
+        stay). Raises UserExists when another user of the HAT has the new name."""
+        other = self.by_name(user.hat_id, user.username)
+        if other is not None and other.user_id != user.user_id:
+            raise UserExists(user.username)
+        self._sql.run("UPDATE users SET username = :name, roles = :roles, enabled = :enabled,"
+                      " password_hash = :hash, password_changed_at = :changed"
+                      " WHERE hat_id = :hat AND user_id = :user",
+                      {"name": user.username, "roles": orjson.dumps(list(user.roles)).decode(),
+                       "enabled": user.enabled, "hash": user.password_hash,
+                       "changed": user.password_changed_at, "hat": user.hat_id,
+                       "user": user.user_id})
+
+    def delete(self, hat_id: str, user_id: str) -> None:
+        self._sql.run("DELETE FROM users WHERE hat_id = :hat AND user_id = :user",
+                      {"hat": hat_id, "user": user_id})
 
     def grant_role(self, hat_id: str, user_id: str, role: str) -> None:
         """Give a user one more role (nothing when the user has it, or does not exist)."""

@@ -2,8 +2,14 @@
 sql/pages.py assembles into pages and links (`PAGES`).
 
 JSON1 functions stand in for jsonb operators; what SQL cannot say directly (jsonb
-containment, date parts, English full-text matching) is done by Python functions registered
-on every connection (`register_functions`), implemented in `jsonsem`.
+containment, date parts, English full-text matching, the exact order of numbers a double does
+not hold) is done by Python functions registered on every connection (`register_functions`),
+implemented in `jsonsem`.
+
+Numbers compare by value as jsonb's numeric does, however long: a number is ordered by two
+keys (jsonsem.number_keys), its double (SQLite's own, which rounds correctly as Python does:
+the query equivalence test holds them to it) and the rest, which is zero for the usual short
+number and asked of Python otherwise (`_residue`).
 
 Paths and the HAT/endpoint are written into the SQL as literals, not bound parameters, so
 that a query's sort expressions are textually those of an expression index and SQLite can
@@ -14,7 +20,7 @@ backslashes or control characters); values are always bound.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
@@ -22,12 +28,13 @@ import orjson
 from openhat.storage import jsonsem
 from openhat.storage.query import Filter, Path
 from openhat.storage.sql.pages import PageSql
+from openhat.wire import dumps, is_number, parse_json
 
 # --- functions registered on each connection ---------------------------------------------
 
 
 def _decode(value: Any) -> Any:
-    return orjson.loads(value) if isinstance(value, (str, bytes)) else value
+    return parse_json(value) if isinstance(value, (str, bytes)) else value
 
 
 def _contains(a: Any, b: Any) -> int | None:
@@ -56,6 +63,7 @@ def register_functions(conn: sqlite3.Connection) -> None:
     conn.create_function("hat_datetime_part", 2, _datetime_part, deterministic=True)
     conn.create_function("hat_timestamp_part", 2, _timestamp_part, deterministic=True)
     conn.create_function("hat_find", 2, _find, deterministic=True)
+    conn.create_function("hat_number_residue", 1, jsonsem.number_residue, deterministic=True)
 
 
 # --- literals and paths -------------------------------------------------------------------
@@ -92,12 +100,36 @@ _RANK = ("CASE json_type({d}, {p}) WHEN 'null' THEN 1 WHEN 'text' THEN 2 WHEN 'i
          " WHEN 'object' THEN 6 END")
 
 
+def _residue(kind: str, text: str, value: str) -> str:
+    """The second key of jsonsem.number_keys for a value of JSON type `kind`, JSON text
+    `text` and SQLite value `value` (NULL unless a number). It is zero, and Python is not
+    called, for a number of at most 15 significant digits: an integer below 10^15, or a
+    decimal that SQLite writes back as it is stored (15 digits at most) or that is short
+    and has no exponent (a double is exact to its shortest form there)."""
+    zero = f"X'{jsonsem.RESIDUE_ZERO.hex()}'"
+    rest = f"hat_number_residue({text})"
+    return (f"CASE {kind} WHEN 'integer' THEN CASE WHEN abs({value}) < 1e15 THEN {zero} ELSE"
+            f" {rest} END WHEN 'real' THEN CASE WHEN {text} = CAST({value} AS TEXT) OR"
+            f" (length({text}) <= 15 AND {text} NOT GLOB '*[eE]*') THEN {zero} ELSE {rest}"
+            f" END END")
+
+
+def _number_row(data: str, p: str) -> str:
+    """The number at `p` as the row value of its two keys."""
+    value = f"json_extract({data}, {p})"
+    return f"({value} * 1.0, {_residue(f'json_type({data}, {p})', f'({data} -> {p})', value)})"
+
+
 def sort_keys(path: Path, data: str = "data") -> list[str]:
-    """The ordering of storage.query as SQL expressions: missing last, type rank, value."""
+    """The ordering of storage.query as SQL expressions: missing last, type rank, value
+    (a number as a double), then a number's exact rest (`_residue`)."""
     p = path_sql(path, data)
-    return [f"json_type({data}, {p}) IS NULL", _RANK.format(d=data, p=p),
-            f"CASE json_type({data}, {p}) WHEN 'array' THEN NULL WHEN 'object' THEN NULL"
-            f" ELSE json_extract({data}, {p}) END"]
+    kind = f"json_type({data}, {p})"
+    value = f"json_extract({data}, {p})"
+    return [f"{kind} IS NULL", _RANK.format(d=data, p=p),
+            f"CASE {kind} WHEN 'integer' THEN {value} * 1.0 WHEN 'array' THEN NULL"
+            f" WHEN 'object' THEN NULL ELSE {value} END",
+            _residue(kind, f"({data} -> {p})", value)]
 
 
 # --- filters ------------------------------------------------------------------------------
@@ -112,8 +144,12 @@ def _scalar_rank(value: Any) -> int:
     return 3
 
 
-def _sql_scalar(value: Any) -> Any:
-    return int(value) if isinstance(value, bool) else value
+def _plain_number(value: Any) -> int | float:
+    """A number as SQLite binds it: a double unless a 64-bit integer (for date parts, which
+    are doubles themselves)."""
+    if type(value) is int and -(2**63) <= value < 2**63:
+        return value
+    return float(value)
 
 
 _TYPES = {1: "('null')", 2: "('text')", 3: "('integer','real')"}
@@ -137,6 +173,13 @@ class FilterSql:
         self.params.append(value)
         return "?"
 
+    def bind_scalar(self, value: Any) -> str:
+        """A bound string or boolean; a number as the row value of its two keys."""
+        if is_number(value):
+            double, residue = jsonsem.number_keys(value)
+            return f"({self.bind(double)}, {self.bind(residue)})"
+        return self.bind(int(value) if isinstance(value, bool) else value)
+
     def build(self, f: Filter) -> str:
         if f.operator == "textIn":
             return self._text_in(f.path, f.value)
@@ -150,17 +193,20 @@ class FilterSql:
         if f.operator == "contains":
             if _is_scalar(f.value):
                 return self._scalar_member(p, f.value)
-            return f"hat_contains({d} -> {p}, {self.bind(orjson.dumps(f.value).decode())})"
+            return f"hat_contains({d} -> {p}, {self.bind(dumps(f.value).decode())})"
         if f.operator == "in":
             # Fast path for the usual list of scalars: a scalar field equal to one of them;
             # an array field goes through the general test.
             fast = isinstance(f.value, list) and all(map(_is_scalar, f.value))
             scalar = self._scalar_in(p, f.value) if fast else ""
-            generic = f"hat_contains({self.bind(orjson.dumps(f.value).decode())}, {d} -> {p})"
+            generic = f"hat_contains({self.bind(dumps(f.value).decode())}, {d} -> {p})"
             if not fast:
                 return generic
             return f"({scalar} OR (json_type({d}, {p}) = 'array' AND {generic}))"
-        return self._between(f"json_type({d}, {p})", f"json_extract({d}, {p})", f)
+        plain = f"json_extract({d}, {p})"
+        number = _number_row(d, p)
+        return self._between(f"json_type({d}, {p})",
+                             lambda rank: number if rank == 3 else plain, self.bind_scalar, f)
 
     def _text_in(self, path: Path, values: Sequence[str]) -> str:
         """GET /data's filter (storage.query: `textIn`)."""
@@ -188,9 +234,13 @@ class FilterSql:
         rank = _scalar_rank(value)
         equal = _type_test(rank, value, f"json_type({d}, {p})")
         element = _type_test(rank, value, "e.type")
-        if rank in (2, 3):
+        if rank == 2:
             equal += f" AND json_extract({d}, {p}) = {self.bind(value)}"
             element += f" AND e.atom = {self.bind(value)}"
+        elif rank == 3:
+            equal += f" AND {_number_row(d, p)} = {self.bind_scalar(value)}"
+            residue = _residue("e.type", f"({d} -> e.fullkey)", "e.atom")
+            element += f" AND (e.atom * 1.0, {residue}) = {self.bind_scalar(value)}"
         return (f"(({equal}) OR (json_type({d}, {p}) = 'array' AND EXISTS (SELECT 1 FROM"
                 f" json_each({d}, {p}) e WHERE {element})))")
 
@@ -202,29 +252,37 @@ class FilterSql:
             if not members:
                 continue
             test = f"json_type({d}, {p}) IN {_TYPES[rank]}"
-            if rank != 1:
+            if rank == 2:
                 marks = ", ".join(self.bind(v) for v in members)
                 test += f" AND json_extract({d}, {p}) IN ({marks})"
+            elif rank == 3:
+                rows = ", ".join(self.bind_scalar(v) for v in members)
+                test += f" AND {_number_row(d, p)} IN (VALUES {rows})"
             tests.append(f"({test})")
         tests += [f"json_type({d}, {p}) = {lit('true' if b else 'false')}"
                   for b in {v for v in values if isinstance(v, bool)}]
         return "(" + " OR ".join(tests) + ")" if tests else "0"
 
-    def _between(self, type_expr: str, value_expr: str, f: Filter) -> str:
+    def _between(self, type_expr: str, value_of: Callable[[int], str],
+                 bind: Callable[[Any], str], f: Filter) -> str:
+        """`value_of(rank)` is the field's value as compared with a bound of that rank,
+        `bind` binds a bound alike."""
         lower, upper = _scalar_rank(f.lower), _scalar_rank(f.upper)
         rank = _RANK_OF_TYPE.format(t=type_expr)
         if lower == upper and lower in (2, 3):
-            return (f"({type_expr} IN {_TYPES[lower]} AND {value_expr} BETWEEN"
-                    f" {self.bind(f.lower)} AND {self.bind(f.upper)})")
-        low = self._bound(rank, value_expr, lower, f.lower, ">")
-        high = self._bound(rank, value_expr, upper, f.upper, "<")
+            return (f"({type_expr} IN {_TYPES[lower]} AND {value_of(lower)} BETWEEN"
+                    f" {bind(f.lower)} AND {bind(f.upper)})")
+        low = self._bound(rank, value_of, bind, lower, f.lower, ">")
+        high = self._bound(rank, value_of, bind, upper, f.upper, "<")
         return f"({low} AND {high})"
 
-    def _bound(self, rank: str, value: str, bound_rank: int, bound: Any, side: str) -> str:
+    @staticmethod
+    def _bound(rank: str, value_of: Callable[[int], str], bind: Callable[[Any], str],
+               bound_rank: int, bound: Any, side: str) -> str:
         if bound_rank == 1:  # null: every value of rank 1 equals it
             return f"{rank} {side}= 1"
         return (f"({rank} {side} {bound_rank} OR ({rank} = {bound_rank} AND"
-                f" {value} {side}= {self.bind(_sql_scalar(bound))}))")
+                f" {value_of(bound_rank)} {side}= {bind(bound)}))")
 
     def _on_number(self, f: Filter) -> str:
         """Filters on a date part: the field becomes a number (or nothing)."""
@@ -238,14 +296,20 @@ class FilterSql:
             x = (f"hat_timestamp_part({part}, CASE WHEN json_type({d}, {p}) IN"
                  f" ('integer', 'real') THEN json_extract({d}, {p}) END)")
         if f.operator == "between":
-            return self._between(f"(CASE WHEN {x} IS NULL THEN NULL ELSE 'real' END)", x, f)
+            return self._between(f"(CASE WHEN {x} IS NULL THEN NULL ELSE 'real' END)",
+                                 lambda rank: x, self._bind_plain, f)
         # A number contains (or is in) an equal number; `in` also accepts an array member.
         values = [f.value] if f.operator == "contains" or not isinstance(f.value, list) \
             else f.value
-        numbers = [v for v in values if not isinstance(v, bool) and isinstance(v, (int, float))]
+        numbers = [v for v in values if is_number(v)]
         if not numbers:
             return "0"
-        return f"{x} IN ({', '.join(self.bind(n) for n in numbers)})"
+        return f"{x} IN ({', '.join(self.bind(_plain_number(n)) for n in numbers)})"
+
+    def _bind_plain(self, value: Any) -> str:
+        if is_number(value):
+            return self.bind(_plain_number(value))
+        return self.bind(int(value) if isinstance(value, bool) else value)
 
 
 _RANK_OF_TYPE = ("(CASE {t} WHEN 'null' THEN 1 WHEN 'text' THEN 2 WHEN 'integer' THEN 3 WHEN"

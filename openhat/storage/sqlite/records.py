@@ -29,11 +29,15 @@ def order_indexes(reads: Sql, write: Callable[[], AbstractContextManager[sqlite3
     """The store's order-index policy (storage/query_indexes.py), made on SQLite."""
 
     def exists(name: str) -> bool:
-        return reads.one("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = :name",
-                         {"name": name}) is not None
+        # An index made before numbers had their exact second key sorts by other
+        # expressions, which no query uses any more: it is made again (`create`).
+        row = reads.one("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = :name",
+                        {"name": name})
+        return row is not None and "hat_number_residue" in row[0]
 
     def create(name: str, endpoint: str, path: Path, descending: bool) -> None:
         with write() as conn:
+            conn.execute(f"DROP INDEX IF EXISTS {name}")
             conn.execute(sqlite_query.order_index_sql(name, endpoint, path, descending))
 
     return query_indexes.OrderIndexes(exists, holds_at_least(reads), create)
@@ -42,6 +46,7 @@ def order_indexes(reads: Sql, write: Callable[[], AbstractContextManager[sqlite3
 class SqliteRecords(SqlRecords):
     _pages = sqlite_query.PAGES
     _links_chunk = 500  # under SQLite's bound-parameter limit
+    _data_size = "length(CAST(data AS BLOB))"
 
     def endpoints(self, hat_id: str) -> list[str]:
         return [row[0] for row in self._sql.all(

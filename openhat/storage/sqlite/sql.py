@@ -3,6 +3,7 @@ limit, migration scripts split into statements. (Pages are built in sqlite/query
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from typing import TypeVar
 
@@ -16,6 +17,15 @@ def chunks(items: Sequence[T], size: int = _MAX_PARAMS) -> list[Sequence[T]]:
 
 
 def split_script(script: str) -> list[str]:
-    """Statements of a migration file (no semicolons inside literals in our migrations)."""
+    """Statements of a migration file (no semicolons inside literals in our migrations; a
+    trigger's body holds several, so pieces join until sqlite3 calls the statement whole)."""
     lines = [line for line in script.splitlines() if not line.lstrip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+    statements: list[str] = []
+    pending = ""
+    for piece in "\n".join(lines).split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                statements.append(pending.strip().removesuffix(";"))
+            pending = ""
+    return statements

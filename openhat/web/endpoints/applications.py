@@ -7,12 +7,14 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from openhat.applications import proxy as proxy_service
 from openhat.applications import service as applications
 from openhat.applications.manifests import APPLICATION_ID
 from openhat.identity import permissions, tokens
 from openhat.identity.permissions import OWNER, Principal, Role
-from openhat.web.context import Call
+from openhat.web.context import TOKEN_FIELD, Call
 from openhat.web.responses import JsonResponse, message
+from openhat.wire import parse_json
 
 APPLICATION_LIST = Role("applicationlist")
 
@@ -61,57 +63,77 @@ def _principal(call: Call) -> Principal:
     return call.caller.principal
 
 
-async def list_applications(call: Call) -> Response:
+def list_applications(call: Call) -> Response:
     """An application granted `applicationlist` but not `owner` sees only the applications
     it may manage."""
     principal = _principal(call)
     only = None
     if principal.application is not None and OWNER not in principal.app_roles:
         only = frozenset(r.extra for r in principal.app_roles if r.kind == "applicationmanage")
-    return JsonResponse(await call.run(applications.statuses, call.store, call.hat.hat_id,
-                                       only))
+    return JsonResponse(applications.statuses(call.store, call.hat.hat_id,
+                                              only))
 
 
-async def application_status(call: Call) -> Response:
-    return JsonResponse(await call.run(applications.status, call.store, call.hat.hat_id,
-                                       _id(call.request)))
+def application_status(call: Call) -> Response:
+    return JsonResponse(applications.status(call.store, call.hat.hat_id,
+                                            _id(call.request)))
 
 
-async def setup(call: Call) -> Response:
+def setup(call: Call) -> Response:
     assert call.caller is not None
-    return JsonResponse(await call.run(applications.setup, call.store, call.hat.hat_id,
-                                       _id(call.request), call.caller.user.user_id))
+    return JsonResponse(applications.setup(call.store, call.hat.hat_id,
+                                           _id(call.request), call.caller.user.user_id))
 
 
-async def disable(call: Call) -> Response:
-    return JsonResponse(await call.run(applications.disable, call.store, call.hat.hat_id,
-                                       _id(call.request)))
+def disable(call: Call) -> Response:
+    return JsonResponse(applications.disable(call.store, call.hat.hat_id,
+                                             _id(call.request)))
 
 
-async def access_token(call: Call) -> Response:
+def access_token(call: Call) -> Response:
     """An application token for the owner (the caller's user). It works while the
     application is enabled, and registered as it was when the token was issued."""
     assert call.caller is not None
-    user_id = call.caller.user.user_id
-    claims = await call.run(applications.token_claims, call.store, call.hat.hat_id,
-                            _id(call.request))
-    token = await call.run(tokens.issue, call.keys, call.hat.domain, user_id, claims,
-                           call.state.lifetimes)
-    return JsonResponse({"accessToken": token, "userId": user_id})
+    user = call.caller.user
+    claims = applications.token_claims(call.store, call.hat.hat_id,
+                                       _id(call.request))
+    token = tokens.issue(call.keys, call.hat.domain, user, claims, call.state.lifetimes)
+    return JsonResponse({"accessToken": token, "userId": user.user_id})
 
 
-async def hmi(call: Call) -> Response:
+def hmi(call: Call) -> Response:
     """The manifest as registered; public, as the original's directory is."""
-    return JsonResponse(await call.run(applications.hmi, call.store, call.hat.hat_id,
-                                       _id(call.request)))
+    return JsonResponse(applications.hmi(call.store, call.hat.hat_id,
+                                         _id(call.request)))
 
 
-async def register(call: Call) -> Response:
-    created, found = await call.run(applications.register, call.store, call.hat.hat_id,
-                                    call.body)
+def register(call: Call) -> Response:
+    created, found = applications.register(call.store, call.hat.hat_id,
+                                           call.body)
     return JsonResponse(found, status_code=201 if created else 200)
 
 
-async def remove(call: Call) -> Response:
-    await call.run(applications.remove, call.store, call.hat.hat_id, _id(call.request))
+def remove(call: Call) -> Response:
+    applications.remove(call.store, call.hat.hat_id, _id(call.request))
     return message("Application removed")
+
+
+def proxy(call: Call) -> Response:
+    """Forward to the application's API (applications/proxy.py); only the method, the
+    query (without a token in it) and a JSON body go on."""
+    assert call.caller is not None
+    request = call.request
+    raw: bytes = call.body
+    body = raw if raw.strip() else None
+    if body is not None:
+        parse_json(body)  # 400 for a body that is not JSON, as the original's parser
+    settings = call.state.settings
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != TOKEN_FIELD]
+    forwarded = proxy_service.Forwarded(request.method, str(request.path_params["path"]),
+                                        query, body)
+    limits = proxy_service.Limits(bool(settings.proxy_allow_private),
+                                  float(settings.proxy_timeout), settings.proxy_max_bytes)
+    answer = proxy_service.forward(call.store, call.hat, call.keys,
+                                   call.state.lifetimes, call.caller.user, _id(request),
+                                   forwarded, limits)
+    return Response(answer.body, status_code=answer.status, media_type="application/json")

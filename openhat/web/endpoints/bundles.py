@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from openhat.errors import HandlerNotFound
 from openhat.identity import permissions
+from openhat.queries import profile
 from openhat.queries import stored as bundles
 from openhat.queries.models import parse_bundle, parse_endpoint_queries
 from openhat.queries.service import DEFAULT_TAKE
@@ -49,9 +50,9 @@ def _registering(what: str, key: str, pattern: re.Pattern[str],
                  operation: Callable[..., None]) -> Handler:
     """POST of a combinator or bundle: the name from the path, one domain call, 201."""
 
-    async def handler(call: Call) -> Response:
+    def handler(call: Call) -> Response:
         name = _name(call.request, key, pattern)
-        await call.run(operation, call.store, call.hat.hat_id, name, call.body)
+        operation(call.store, call.hat.hat_id, name, call.body)
         return message(f"{what} {name} registered", 201)
 
     handler.__name__ = operation.__name__
@@ -63,23 +64,23 @@ register_combinator = _registering("Combinator", "name", COMBINATOR_NAME,
 register_bundle = _registering("Bundle", "bundle_id", BUNDLE_ID, bundles.register_bundle)
 
 
-async def get_combinator_data(call: Call) -> Response:
+def get_combinator_data(call: Call) -> Response:
     name = _name(call.request, "name", COMBINATOR_NAME)
     params = call.request.query_params
-    found = await call.run(bundles.combinator_data, call.store, call.hat.hat_id, name,
-                           params.get("orderBy") or None,
-                           params.get("ordering") == "descending",
-                           int_param(call.request, "skip", 0),
-                           int_param(call.request, "take", DEFAULT_TAKE))
+    found = bundles.combinator_data(call.store, call.hat.hat_id, name,
+                                    params.get("orderBy") or None,
+                                    params.get("ordering") == "descending",
+                                    int_param(call.request, "skip", 0),
+                                    int_param(call.request, "take", DEFAULT_TAKE))
     return JsonResponse(found)
 
 
 def _bundle_read(operation: Callable[..., Any]) -> Handler:
     """GET of a stored bundle: its id from the path, one domain call, the JSON found."""
 
-    async def handler(call: Call) -> Response:
+    def handler(call: Call) -> Response:
         bundle_id = _name(call.request, "bundle_id", BUNDLE_ID)
-        return JsonResponse(await call.run(operation, call.store, call.hat.hat_id, bundle_id))
+        return JsonResponse(operation(call.store, call.hat.hat_id, bundle_id))
 
     handler.__name__ = operation.__name__
     return handler
@@ -87,3 +88,8 @@ def _bundle_read(operation: Callable[..., Any]) -> Handler:
 
 get_bundle_data = _bundle_read(bundles.bundle_data)
 get_bundle_structure = _bundle_read(bundles.bundle_structure)
+
+
+def public_profile(call: Call) -> Response:
+    """GET /phata/profile: public, no token (what the owner shares on the profile)."""
+    return JsonResponse(profile.profile(call.store, call.hat.hat_id))

@@ -7,6 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from openhat.audit import service as audit
 from openhat.errors import BadRequest, Forbidden
 from openhat.identity import permissions
 from openhat.records import service as records
@@ -20,7 +21,7 @@ from openhat.records.wire import (
 )
 from openhat.web.context import TOKEN_FIELD, Call
 from openhat.web.responses import JsonResponse, message
-from openhat.wire import MAX_INT, parse_uuid
+from openhat.wire import MAX_INT, Json, parse_uuid
 
 
 def path_endpoint(request: Request) -> str:
@@ -106,25 +107,27 @@ def _principal(call: Call) -> permissions.Principal:
 
 # --- handlers ----------------------------------------------------------------------------
 
-async def get_endpoint_data(call: Call) -> Response:
+def get_endpoint_data(call: Call) -> Response:
     q = call.request.query_params
     query = data_page(path_endpoint(call.request), q.get("orderBy"),
                       q.get("ordering") == "descending", int_param(call.request, "skip", 0),
                       int_param(call.request, "take", 1000), page_params(call.request))
-    return JsonResponse(await call.run(records.read_endpoint, call.store, call.hat.hat_id, query))
+    found = records.read_endpoint(call.store, call.hat.hat_id, query)
+    audit.counted(len(found))
+    return JsonResponse(found)
 
 
-async def save_endpoint_data(call: Call) -> Response:
+def save_endpoint_data(call: Call) -> Response:
     endpoint = path_endpoint(call.request)
     skip = bool_param(call.request, "skipErrors")
-    saved = await call.run(records.save_endpoint_data, call.store, call.hat.hat_id, endpoint,
-                           call.body, skip)
+    saved = records.save_endpoint_data(call.store, call.hat.hat_id, endpoint,
+                                       call.body, skip)
     return JsonResponse(saved, status_code=201)
 
 
-async def delete_endpoint_data(call: Call) -> Response:
+def delete_endpoint_data(call: Call) -> Response:
     endpoint = path_endpoint(call.request)
-    await call.run(records.clear_endpoint, call.store, call.hat.hat_id, endpoint)
+    records.clear_endpoint(call.store, call.hat.hat_id, endpoint)
     return message("All records deleted")
 
 
@@ -132,41 +135,58 @@ def updates_body(value: Any) -> list[EndpointDataIn]:
     return parse_endpoint_data_list(value, need_record_id=True)
 
 
-async def update_records(call: Call) -> Response:
-    updated = await call.run(records.update_records, call.store, call.hat.hat_id,
-                             _principal(call), call.body)
+def update_records(call: Call) -> Response:
+    updated = records.update_records(call.store, call.hat.hat_id,
+                                     _principal(call), call.body)
     return JsonResponse(updated, status_code=201)
 
 
-async def delete_records(call: Call) -> Response:
-    await call.run(records.delete_records, call.store, call.hat.hat_id, _principal(call),
-                   record_ids_param(call.request))
+def delete_records(call: Call) -> Response:
+    records.delete_records(call.store, call.hat.hat_id, _principal(call),
+                           record_ids_param(call.request))
     return message("All records deleted")
 
 
-async def list_sources(call: Call) -> Response:
-    return JsonResponse(await call.run(records.sources, call.store, call.hat.hat_id))
+def list_sources(call: Call) -> Response:
+    return JsonResponse(records.sources(call.store, call.hat.hat_id))
 
 
-async def link_records(call: Call) -> Response:
-    await call.run(records.link_records, call.store, call.hat.hat_id, _principal(call),
-                   record_ids_param(call.request))
+def link_records(call: Call) -> Response:
+    records.link_records(call.store, call.hat.hat_id, _principal(call),
+                         record_ids_param(call.request))
     return message("Grouping registered", 201)
 
 
-async def save_batch(call: Call) -> Response:
+def save_batch(call: Call) -> Response:
     skip = bool_param(call.request, "skipErrors")
-    saved = await call.run(records.save_batch, call.store, call.hat.hat_id, _principal(call),
-                           call.body, skip)
+    saved = records.save_batch(call.store, call.hat.hat_id, _principal(call),
+                               call.body, skip)
     return JsonResponse(saved, status_code=201)
 
 
-async def get_record(call: Call) -> Response:
+def _record_id(call: Call) -> str:
     raw = call.request.path_params["record_id"]
     record_id = parse_uuid(raw)
     if record_id is None:
         raise BadRequest(f"Cannot parse parameter recordId as UUID: Invalid UUID string: {raw}")
-    found = await call.run(records.get_record, call.store, call.hat.hat_id, record_id)
-    if not permissions.read_namespace(_principal(call), str(found["endpoint"]).split("/")[0]):
+    return record_id
+
+
+def _readable(call: Call, record: Json) -> bool:
+    return permissions.read_namespace(_principal(call), str(record["endpoint"]).split("/")[0])
+
+
+def get_record(call: Call) -> Response:
+    found = records.get_record(call.store, call.hat.hat_id, _record_id(call))
+    if not _readable(call, found):
         raise Forbidden()  # the record exists, but not in a namespace the caller may read
     return JsonResponse(found)
+
+
+def get_record_links(call: Call) -> Response:
+    """The records linked to one (openhat); only those in namespaces the caller may read."""
+    found, linked = records.linked_records(call.store, call.hat.hat_id,
+                                           _record_id(call))
+    if not _readable(call, found):
+        raise Forbidden()
+    return JsonResponse([record for record in linked if _readable(call, record)])

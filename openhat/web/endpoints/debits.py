@@ -12,12 +12,12 @@ from starlette.responses import Response
 
 from openhat.debits import legacy as legacy_debits
 from openhat.debits import service as debits
-from openhat.debits.wire import require_flag
 from openhat.errors import HandlerNotFound
 from openhat.identity import permissions
 from openhat.identity.permissions import OWNER, PLATFORM, Role
 from openhat.web.context import Call, Handler
 from openhat.web.responses import JsonResponse
+from openhat.wire import require_flag
 
 DEBIT_ID = re.compile(r"[0-9a-zA-Z\-]+")
 
@@ -67,10 +67,10 @@ def _keyed(operation: Callable[..., Any], *inputs: Callable[[Call], Any],
     """The handler of a route on one debit: the key from the path and `inputs` from the
     request, then one domain call: `operation(store, hat_id, key, *inputs)`."""
 
-    async def handler(call: Call) -> Response:
+    def handler(call: Call) -> Response:
         key = debit_key(call.request)
-        found = await call.run(operation, call.store, call.hat.hat_id, key,
-                               *(read(call) for read in inputs))
+        found = operation(call.store, call.hat.hat_id, key,
+                          *(read(call) for read in inputs))
         return JsonResponse(found, status_code=status)
 
     handler.__name__ = operation.__name__
@@ -79,8 +79,8 @@ def _keyed(operation: Callable[..., Any], *inputs: Callable[[Call], Any],
 
 
 def _listing(operation: Callable[..., Any]) -> Handler:
-    async def handler(call: Call) -> Response:
-        return JsonResponse(await call.run(operation, call.store, call.hat.hat_id))
+    def handler(call: Call) -> Response:
+        return JsonResponse(operation(call.store, call.hat.hat_id))
 
     handler.__name__ = operation.__name__
     return handler

@@ -30,9 +30,9 @@ def _seconds(request: Request, name: str) -> int | None:
             from None
 
 
-async def get_feed(call: Call) -> Response:
+def get_feed(call: Call) -> Response:
     prefix = call.request.path_params.get("prefix")
-    items = await call.run(feed.feed, call.store, call.hat.hat_id,
-                           _seconds(call.request, "since"), _seconds(call.request, "until"),
-                           str(prefix).strip("/") if prefix else None)
+    items = feed.feed(call.store, call.hat.hat_id,
+                      _seconds(call.request, "since"), _seconds(call.request, "until"),
+                      str(prefix).strip("/") if prefix else None)
     return JsonResponse(items)

@@ -10,7 +10,7 @@ from openhat.web.context import TOKEN_FIELD, Call
 from openhat.web.responses import message
 
 
-async def change_password(call: Call) -> Response:
+def change_password(call: Call) -> Response:
     """Every token issued before the change stops working; the response carries a new one
     (in `X-Auth-Token`, as the original). Attempts are limited per token, so a stolen token
     cannot be used to guess the old password quickly."""
@@ -19,8 +19,8 @@ async def change_password(call: Call) -> Response:
     if not call.state.password_buckets.take(f"{user.hat_id}/{call.caller.claims['jti']}"):
         raise RateExceeded("Too many password change attempts with this token",
                            details=["Request to /control/v2/auth/password"])
-    token = await call.run(passwords.change, call.store, call.hat, call.keys, user, call.body,
-                           call.state.lifetimes)
+    token = passwords.change(call.store, call.hat, call.keys, user, call.body,
+                             call.state.lifetimes)
     response = message("Password changed")
     response.headers[TOKEN_FIELD] = token
     return response

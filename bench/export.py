@@ -1,0 +1,146 @@
+"""Export and import at scale: N records (seed-shaped notes, each with a linked nudge) of one
+HAT exported from SQLite, imported into a fresh SQLite and a fresh PostgreSQL database, and
+exported from PostgreSQL, each step as its own `openhat` process, measured for records per
+second and peak RSS (the target: at least 50,000 records/s under 200 MB at 1,000,000).
+
+Usage: python -m bench.export [--records 1000000] [--postgres URL]
+The HAT is seeded straight through the store (as fast as it goes in); the PostgreSQL
+database is made on the server --postgres names and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from pathlib import Path
+
+import orjson
+
+from bench.common import seed_note
+from bench.postgres_ingest import DEFAULT_SERVER, scratch_database
+from openhat.hats import service as hats
+from openhat.records.service import new_id, new_record
+from openhat.storage import open_store
+from openhat.storage.rows import NewElement
+
+BATCH = 2000  # notes per unit of work while seeding
+
+
+def seed(url: str, records: int) -> None:
+    store = open_store(url)
+    store.migrate()
+    hat = hats.create_hat(store, "bench.example.test", "owner", "bench-password-123456").hat
+    for start in range(0, records // 2, BATCH):
+        elements = []
+        for i in range(start, min(start + BATCH, records // 2)):
+            note, nudge = seed_note(i)
+            elements.append(NewElement(new_record("rumpel/notable", note),
+                                       (new_record("rumpel/nudge", nudge),), new_id()))
+        with store.write(hat.hat_id) as tx:
+            tx.records.insert(hat.hat_id, elements, int(time.time() * 1000))
+    store.close()
+
+
+def export_floor(path: str) -> float:
+    """Records/s of the least any export does: read the records' and the links' columns
+    with sqlite3, one orjson line each, gzip (level 1) in blocks of 10,000 lines."""
+    started = time.perf_counter()
+    conn = sqlite3.connect(path)
+    packer = zlib.compressobj(1, zlib.DEFLATED, 31)
+    n = conn.execute("SELECT count(*) FROM records").fetchone()[0]
+    for query in ("SELECT record_id, endpoint, data, seq, created_at, updated_at FROM records",
+                  "SELECT group_id, record_id FROM record_links"):
+        lines: list[bytes] = []
+        for row in conn.execute(query):
+            lines.append(orjson.dumps(row) + b"\n")
+            if len(lines) == 10_000:
+                packer.compress(b"".join(lines))
+                lines = []
+        packer.compress(b"".join(lines))
+    packer.flush()
+    conn.close()
+    return n / (time.perf_counter() - started)
+
+
+def import_floor(source: str, target: str) -> float:
+    """Records/s of the least any import into SQLite does: the source's records and links
+    `executemany`'d into openhat's schema (its indexes, the dup_key column) in one
+    transaction, straight from sqlite3 (no archive, no checks)."""
+    store = open_store(f"sqlite:///{target}")
+    store.migrate()
+    store.close()
+    started = time.perf_counter()
+    src, dst = sqlite3.connect(source), sqlite3.connect(target, isolation_level=None)
+    dst.execute("BEGIN")
+    dst.executemany("INSERT INTO records (hat_id, record_id, endpoint, data, hash, created_at,"
+                    " updated_at, dup_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    src.execute("SELECT hat_id, record_id, endpoint, data, hash, created_at,"
+                                " updated_at, dup_key FROM records"))
+    dst.executemany("INSERT INTO record_links VALUES (?, ?, ?)",
+                    src.execute("SELECT hat_id, group_id, record_id FROM record_links"))
+    dst.execute("COMMIT")
+    n = dst.execute("SELECT count(*) FROM records").fetchone()[0]
+    src.close()
+    dst.close()
+    return int(n) / (time.perf_counter() - started)
+
+
+def run(*args: str) -> tuple[float, float, float]:
+    """(seconds, CPU seconds, peak RSS in MB) of one `openhat` process (its start
+    included). CPU time counts too: on a machine shared with other work the wall clock
+    mostly measures the others."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "openhat", *args, "--quiet"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seconds = time.perf_counter() - started
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime - cpu
+    # RUSAGE_CHILDREN's ru_maxrss is the largest of any child so far, so a step that stays
+    # below an earlier one shows the earlier figure: read each as "at most".
+    return seconds, cpu, max(peak, before) / 1024
+
+
+def step(name: str, records: int, *args: str, floor: float | None = None) -> None:
+    seconds, cpu, peak = run(*args)
+    ratio = "" if floor is None else f"  {records / seconds / floor:4.2f} of the floor"
+    print(f"{name:<24} {records / seconds:>8,.0f} records/s  {seconds:6.1f} s"
+          f" ({records / cpu:,.0f} records per CPU s)  peak RSS <= {peak:4.0f} MB{ratio}",
+          flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--postgres", default=DEFAULT_SERVER)
+    options = parser.parse_args()
+    n = options.records
+    with tempfile.TemporaryDirectory() as folder, scratch_database(options.postgres) as pg:
+        source = f"sqlite:///{Path(folder) / 'source.db'}"
+        started = time.perf_counter()
+        seed(source, n)
+        print(f"seeded {n:,} records in {time.perf_counter() - started:.1f} s", flush=True)
+        archive = str(Path(folder) / "hat.tar.gz")
+        floor = export_floor(source.removeprefix("sqlite:///"))
+        print(f"{'export floor':<24} {floor:>8,.0f} records/s", flush=True)
+        step("export SQLite", n, "export", "--output", archive, "--database", source,
+             floor=floor)
+        print(f"archive: {os.path.getsize(archive) / 1e6:.0f} MB", flush=True)
+        floor = import_floor(source.removeprefix("sqlite:///"), str(Path(folder) / "floor.db"))
+        print(f"{'import floor (SQLite)':<24} {floor:>8,.0f} records/s", flush=True)
+        step("import into SQLite", n, "import", "--input", archive, "--database",
+             f"sqlite:///{Path(folder) / 'copy.db'}", floor=floor)
+        step("import into PostgreSQL", n, "import", "--input", archive, "--database", pg)
+        step("export PostgreSQL", n, "export", "--output", archive + ".pg", "--database", pg)
+
+
+if __name__ == "__main__":
+    main()

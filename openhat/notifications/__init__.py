@@ -1,0 +1,1 @@
+"""Change notifications (docs/events.md): event streams and webhooks over the change log."""

@@ -1,0 +1,1 @@
+"""Housekeeping: the version, caches, metrics, front-end action reports, the legacy routes."""
