@@ -4,15 +4,18 @@ HAT filled over HTTP, carried by the `openhat` commands, read back over HTTP."""
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
+import sqlite3
 import tarfile
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
 import orjson
+import psycopg
 import pytest
 from click.testing import CliRunner, Result
 from starlette.testclient import TestClient
@@ -21,6 +24,7 @@ from openhat.cli import main
 from openhat.config import Settings
 from openhat.hats import service as hats
 from openhat.identity import users
+from openhat.portability import decoding
 from openhat.storage import open_store
 from openhat.web.app import create_app
 from tests.api.debit_fixtures import setup_request
@@ -238,21 +242,33 @@ def _drop_a_part(data: bytes) -> bytes:
     return rebuild([p for p in members(data) if "tables/users/" not in p[0].name])
 
 
-def _bad_row(data: bytes) -> bytes:
-    """A row that does not fit its table, with the manifest's checksums made to match."""
-    import hashlib
-
-    parts = members(data)
-    out = []
-    for info, body in parts:
-        if info.name.startswith("tables/users/"):
-            body = body.replace(b'"enabled":true', b'"enabled":"yes"')
-        out.append((info, body))
-    manifest = orjson.loads(out[-1][1])
-    for entry, (_, body) in zip(manifest["members"], out, strict=False):
+def _consistent(parts: list[tuple[tarfile.TarInfo, bytes]]) -> bytes:
+    """The archive of `parts` with its manifest made to match them (checksums, sizes, rows):
+    only the rows themselves can tell what is wrong."""
+    manifest = orjson.loads(parts[-1][1])
+    rows: dict[str, int] = {}
+    for entry, (info, body) in zip(manifest["members"], parts, strict=False):
         entry["sha256"], entry["bytes"] = hashlib.sha256(body).hexdigest(), len(body)
-    out[-1] = (out[-1][0], orjson.dumps(manifest))
-    return rebuild(out)
+        if "rows" in entry:
+            entry["rows"] = len(body.splitlines())
+            table = info.name.split("/")[1]
+            rows[table] = rows.get(table, 0) + entry["rows"]
+    manifest["tables"] = {name: {"rows": n} for name, n in rows.items()}
+    return rebuild([*parts[:-1], (parts[-1][0], orjson.dumps(manifest))])
+
+
+def _bad_row(data: bytes) -> bytes:
+    """A row that does not fit its table."""
+    return _consistent([(info, body.replace(b'"enabled":true', b'"enabled":"yes"')
+                         if info.name.startswith("tables/users/") else body)
+                        for info, body in members(data)])
+
+
+def _twice(data: bytes) -> bytes:
+    """A record's row twice (its id is the table's key)."""
+    return _consistent([(info, body + body.splitlines(keepends=True)[0]
+                         if info.name.startswith("tables/records/") else body)
+                        for info, body in members(data)])
 
 
 @pytest.mark.parametrize(("damage", "message"), [
@@ -263,6 +279,7 @@ def _bad_row(data: bytes) -> bytes:
     (_drop_manifest, "no manifest"),
     (_drop_a_part, "do not match its manifest"),
     (_bad_row, "enabled must be of kind bool"),
+    (_twice, "more than once"),
     (lambda d: gzip.compress(b"not a tar"), "damaged"),
     (lambda d: b"", "damaged"),
 ])
@@ -270,11 +287,50 @@ def test_a_damaged_archive_is_refused_with_nothing_written(
         database_url: str, tmp_path: Path, archive: bytes, damage: Any, message: str) -> None:
     path = tmp_path / "damaged.tar.gz"
     path.write_bytes(damage(archive))
-    empty = hat_rows(database_url)
+    empty, kept = hat_rows(database_url), indexes(database_url)
     result = import_(database_url, path)
     assert result.exit_code == 1, result.output
     assert message in result.output and "nothing was imported" in result.output
     assert hat_rows(database_url) == empty
+    assert indexes(database_url) == kept  # those a load set aside came back with the rollback
+
+
+def indexes(url: str) -> list[tuple[str, str]]:
+    """Every index of the database, with its definition."""
+    if url.startswith("sqlite"):
+        with closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as conn:
+            return conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+                                " ORDER BY name").fetchall()
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname ="
+                            " current_schema() ORDER BY indexname").fetchall()
+
+
+def test_a_large_import_decodes_in_a_worker_process(database_url: str, tmp_path: Path,
+                                                    archive: bytes,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """From PROCESS_ROWS rows on, the lines are decoded in a worker process while this one
+    loads: the same HAT lands as when decoded here, with every index of the schema, and a
+    row that does not fit is refused all the same, with nothing written."""
+    path, here = tmp_path / "hat.tar.gz", f"sqlite:///{tmp_path / 'here.db'}"
+    path.write_bytes(archive)
+    assert import_(here, path).exit_code == 0
+    with served(here) as client:
+        expected = reads(client, login(client))
+    monkeypatch.setattr(decoding, "PROCESS_ROWS", 1)
+    assert hat_rows(database_url)["hats"] == 0  # (and the schema migrated)
+    kept = indexes(database_url)
+    for damage, message in ((_bad_row, "enabled must be of kind bool"),
+                            (_twice, "more than once")):
+        (tmp_path / "damaged.tar.gz").write_bytes(damage(archive))
+        refused = import_(database_url, tmp_path / "damaged.tar.gz")
+        assert refused.exit_code == 1 and message in refused.output, refused.output
+        assert hat_rows(database_url)["records"] == 0 and indexes(database_url) == kept
+    result = import_(database_url, path)
+    assert result.exit_code == 0, result.output
+    with served(database_url) as client:
+        assert reads(client, login(client)) == expected
+    assert indexes(database_url) == kept
 
 
 def test_a_second_import_is_refused_with_nothing_written(database_url: str, tmp_path: Path,

@@ -27,7 +27,7 @@ import orjson
 from openhat.errors import BadRequest
 from openhat.files.blobs import CHUNK_BYTES
 from openhat.storage.sql.portable import PAGE_ROWS, PORTABLE_TABLES, Column, PortableTable, Row
-from openhat.wire import parse_json
+from openhat.wire import parse_json_texts
 
 FORMAT = "openhat-export"
 VERSION = 2  # 2 added the members blobs/files/<file_id>
@@ -122,8 +122,8 @@ def _check(column: Column, value: Any) -> Any:
     raise ArchiveError(f"{column.name} must be of kind {kind}: {value!r}")
 
 
-def line_decoder(table: PortableTable) -> Callable[[bytes], list[Any]]:
-    """One NDJSON line as the row's values in column order, each checked against its kind;
+def lines_decoder(table: PortableTable) -> Callable[[list[bytes]], list[list[Any]]]:
+    """NDJSON lines as the rows' values in column order, each checked against its kind;
     raises ArchiveError for a line that does not fit the table. A row whose values all
     have the plain type of their kind passes with one comparison of their types; the rest
     (nulls, bytes, errors) go through `_check` value by value."""
@@ -143,13 +143,15 @@ def line_decoder(table: PortableTable) -> Callable[[bytes], list[Any]]:
                 raise ArchiveError(f"{table.name}: {exc}") from None
         return values
 
-    def decode(line: bytes) -> list[Any]:
+    def damaged() -> ArchiveError:
+        return ArchiveError(f"{table.name}: a line is not a JSON object of the columns"
+                            f" {sorted(keys)}: the archive is damaged")
+
+    def decode(found: Any) -> list[Any]:
         try:
-            found = parse_json(line)  # every number exactly (record data keeps its values)
             values = [found[name] for name in names]
-        except (BadRequest, TypeError, KeyError):
-            raise ArchiveError(f"{table.name}: a line is not a JSON object of the columns"
-                               f" {sorted(keys)}: the archive is damaged") from None
+        except (TypeError, KeyError):
+            raise damaged() from None
         if len(found) != len(names):
             raise ArchiveError(f"{table.name}: a line holds columns other than {sorted(keys)}")
         types = tuple(map(type, pick(values))) if pick else tuple(type(values[i]) for i in plain)
@@ -157,7 +159,14 @@ def line_decoder(table: PortableTable) -> Callable[[bytes], list[Any]]:
             return slow(values)
         return values
 
-    return decode
+    def decode_lines(lines: list[bytes]) -> list[list[Any]]:
+        try:
+            found = parse_json_texts(lines)  # every number exactly (record data keeps its values)
+        except BadRequest:
+            raise damaged() from None
+        return [decode(line) for line in found]
+
+    return decode_lines
 
 
 # --- writing -------------------------------------------------------------------------------

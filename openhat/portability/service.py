@@ -15,8 +15,10 @@ engines: every table of storage's registry (PORTABLE_TABLES), streamed a page at
 
 from __future__ import annotations
 
-import hashlib
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -24,53 +26,30 @@ import orjson
 
 from openhat import __version__
 from openhat.clock import now_ms
-from openhat.errors import HatError
 from openhat.events import HatCreated
 from openhat.files.blobs import BlobStore
 from openhat.hats.service import normalise_domain
 from openhat.idempotency import KEEP_MS
 from openhat.portability import archive
 from openhat.portability.archive import ArchiveError, Progress
-from openhat.records.service import canonical
+from openhat.portability.decoding import AHEAD, Decoder, stored_values
 from openhat.storage.base import Store, Tx
-from openhat.storage.rows import FileStatus, Hat, HatExists, HatUnavailable, StorageError
+from openhat.storage.rows import (
+    FileStatus,
+    Hat,
+    HatExists,
+    HatUnavailable,
+    RowsConflict,
+    StorageError,
+)
 from openhat.storage.sql.portable import PAGE_ROWS, PORTABLE_TABLES, PortableTable, Row
 from openhat.wire import parse_json
-
-_DERIVED: dict[tuple[str, str], Callable[[bytes], Any]] = {
-    # the duplicate key of a record: the SHA-256 of its canonical JSON (records.service)
-    ("records", "hash"): lambda text: hashlib.sha256(text).digest(),
-}
-assert {(t.name, d) for t in PORTABLE_TABLES for d in t.derived} == set(_DERIVED)
 
 
 @dataclass(frozen=True)
 class Imported:
     hat: Hat
     rows: dict[str, int]  # per table
-
-
-def _stored(table: PortableTable) -> Callable[[list[Any]], tuple[Any, ...]]:
-    """A row's values (JSON columns as decoded values; the list is used up) as the loader
-    takes them: JSON as canonical text, as the API stores it, and the derived columns
-    computed."""
-    json_at = [i for i, c in enumerate(table.columns) if c.kind == "json"]
-    if not json_at:
-        return tuple
-    assert len(json_at) == 1 and len(table.derived) <= 1
-    at = json_at[0]
-    derive = [_DERIVED[(table.name, name)] for name in table.derived]
-
-    def stored(values: list[Any]) -> tuple[Any, ...]:
-        try:
-            text = canonical(values[at])
-        except HatError as exc:
-            raise ArchiveError(f"{table.name}: {exc}") from None
-        values[at] = text.decode()
-        values.extend(fn(text) for fn in derive)
-        return tuple(values)
-
-    return stored
 
 
 # --- export --------------------------------------------------------------------------------
@@ -133,7 +112,10 @@ def import_archive(store: Store, blobs: BlobStore, source: IO[bytes],
     HatExists (the store, or `taken`, already has the HAT's id or domain)."""
     written: list[tuple[str, str]] = []
     try:
-        return _import(store, blobs, source, domain, progress or Progress(), taken, written)
+        try:
+            return _import(store, blobs, source, domain, progress or Progress(), taken, written)
+        except RowsConflict as exc:
+            raise ArchiveError(f"the archive holds a row more than once: {exc}") from None
     except BaseException:
         for hat_id, file_id in written:
             blobs.delete(hat_id, file_id)
@@ -146,26 +128,43 @@ def _import(store: Store, blobs: BlobStore, source: IO[bytes], domain: str | Non
     """import_archive, noting each file content it wrote in `written`."""
     reader = archive.ArchiveReader(source)
     completed: dict[str, int | None] = {}
-    with store.write() as tx:
+    pending: deque[tuple[PortableTable, int, Future[list[Row]]]] = deque()
+    with store.write() as tx, ExitStack() as stack:
         hat: Hat | None = None
+        decoder = Decoder(0)
+
+        def load_next() -> None:
+            """Load the oldest batch decoded (in archive order: parents first)."""
+            assert hat is not None
+            table, lines, decoded = pending.popleft()
+            rows = decoded.result()
+            if table.name == "files":
+                rows = list(_completed(table, rows, completed))
+            tx.portable.load(table, hat.hat_id, rows)
+            progress.advance(table.name, lines)
+
         for member in reader.members():
             if isinstance(member, archive.Blob):
                 if hat is None:
                     raise ArchiveError("a file's content comes before any rows")
+                while pending:  # every file's row first
+                    load_next()
                 _put_blob(blobs, hat.hat_id, member, completed, written)
                 continue
             table, batches = member
             if hat is None:
                 hat = _new_hat(reader.header, domain, taken)
                 tx.hats.create(hat)
-                progress.start(_header_rows(reader.header))
-            decode, stored = archive.line_decoder(table), _stored(table)
+                declared = _header_rows(reader.header)
+                tx.portable.expect(declared)
+                progress.start(declared)
+                decoder = stack.enter_context(Decoder(sum(declared.values())))
             for lines in batches:
-                rows = [stored(decode(line)) for line in lines]
-                if table.name == "files":
-                    rows = list(_completed(table, rows, completed))
-                tx.portable.load(table, hat.hat_id, rows)
-                progress.advance(table.name, len(lines))
+                pending.append((table, len(lines), decoder.submit(table, lines)))
+                while len(pending) > AHEAD:
+                    load_next()
+        while pending:
+            load_next()
         if hat is None:  # an archive without parts: a HAT has at least its key and owner
             raise ArchiveError("the archive holds no rows: it is truncated or empty")
         declared = reader.verify()
@@ -245,6 +244,7 @@ def move_hat(source: Store, target: Store, hat_id: str, switch: Callable[[Tx], N
         progress.start(counts)
         with target.write() as tx:
             tx.hats.create(hat)
+            tx.portable.expect(counts)
             for table in PORTABLE_TABLES:
                 for page in _pages(held.portable.rows(table, hat_id), table):
                     tx.portable.load(table, hat_id, page)
@@ -268,7 +268,7 @@ def _pages(rows: Iterator[tuple[Any, ...]], table: PortableTable
            ) -> Iterator[list[tuple[Any, ...]]]:
     """The rows a page at a time as the loader takes them, JSON columns made canonical
     (PostgreSQL's JSONB text orders keys its own way)."""
-    stored = _stored(table)
+    stored = stored_values(table)
     json_at = [i for i, c in enumerate(table.columns) if c.kind == "json"]
     page: list[tuple[Any, ...]] = []
     for row in rows:

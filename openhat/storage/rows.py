@@ -21,6 +21,10 @@ class RecordsMissing(StorageError):
     """One or more record ids named by the request do not exist in the HAT."""
 
 
+class RowsConflict(StorageError):
+    """Rows loaded into a new HAT (storage/sql/portable.py) hold one key more than once."""
+
+
 class HatExists(StorageError):
     """A HAT with that domain already exists."""
 

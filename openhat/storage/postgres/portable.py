@@ -29,7 +29,8 @@ class PostgresPortable(PortableWriter):
         names = sql.SQL(", ").join(sql.Identifier(n)
                                    for n in ("hat_id", *table.names, *table.derived))
         statement = sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(table.name), names)
-        with self._sql.connection() as conn, conn.cursor() as cur, cur.copy(statement) as copy:
+        with self._conflicts(table.name), self._sql.connection() as conn, conn.cursor() as cur, \
+                cur.copy(statement) as copy:
             for row in rows:
                 copy.write_row((hat_id, *row))
         self._ordered.update((table.name, c.name) for c in table.columns if c.kind == "order")

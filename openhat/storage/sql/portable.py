@@ -18,9 +18,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from openhat.storage.rows import RowsConflict
 from openhat.storage.sql.hats import HAT_TABLES
 from openhat.storage.sql.runner import Area
 
@@ -189,11 +191,27 @@ class PortableWriter(PortableReader, ABC):
                             f"{self._sql.dialect.for_update}", {"hat": hat_id})
         return None if row is None else str(row[0])
 
+    def expect(self, rows: dict[str, int]) -> None:
+        """The rows about to be loaded, per table name (a loader may prepare for them); names
+        that are no table of PORTABLE_TABLES are ignored (they may come from an archive)."""
+
     @abstractmethod
     def load(self, table: PortableTable, hat_id: str, rows: Sequence[Row]) -> None:
         """Insert rows of `table` (values in the order of `table.columns`, then
         `table.derived`), keeping every value but the `order` columns, whose relative
-        order is kept. Call `finish` once every table is loaded."""
+        order is kept. Call `expect` before the first, `finish` once every table is
+        loaded. Raises RowsConflict when rows share a key (here or in `finish`)."""
 
     def finish(self) -> None:
         """Whatever the engine must do once the rows are in (move sequences on)."""
+
+    @contextmanager
+    def _conflicts(self, table: str) -> Iterator[None]:
+        """A unique key violated while loading `table` as RowsConflict."""
+        try:
+            yield
+        except Exception as exc:
+            if self._sql.unique_violation(exc):
+                raise RowsConflict(f"{table}: the rows hold a key more than once ({exc})"
+                                   ) from None
+            raise

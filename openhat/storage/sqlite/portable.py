@@ -1,21 +1,58 @@
 """Loading a HAT's rows on SQLite (storage/sql/portable.py): `executemany` inside the unit
 of work's write transaction, with the SQLite-only `dup_key` digest computed per record, and
 the `order` columns (rowids, shared by every HAT of the file) shifted past the file's
-highest value, which keeps their order."""
+highest value, which keeps their order.
+
+A table about to receive at least as many rows as it holds loses its secondary indexes
+for the load, and gets them back, built once from the sorted rows, in `finish`: that is
+about twice as fast as keeping each index up to date row by row. SQLite's DDL is part of
+the transaction, so a load that fails leaves the indexes as they were, and readers of the
+file meanwhile read the snapshot before it, indexes and all."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from openhat.storage.sql.portable import PortableTable, PortableWriter, Row
+from openhat.storage.sql.portable import PORTABLE_TABLES, PortableTable, PortableWriter, Row
 from openhat.storage.sql.runner import Sql
 from openhat.storage.sqlite import duplicates
+
+SORT_THREADS = 2  # helper threads for sorting the rows of an index built in `finish`
 
 
 class SqlitePortable(PortableWriter):
     def __init__(self, sql: Sql) -> None:
         super().__init__(sql)
         self._shifts: dict[tuple[str, str], int] = {}
+        self._dropped: list[str] = []  # the CREATE INDEX statements to run in finish
+
+    def expect(self, rows: dict[str, int]) -> None:
+        for table in (t.name for t in PORTABLE_TABLES):  # never a name from the archive
+            incoming = rows.get(table, 0)
+            if not incoming:
+                continue
+            held = self._sql.one(f"SELECT count(*) FROM {table}")
+            if held is None or int(held[0]) > incoming:
+                continue
+            for name, create in self._sql.all(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+                    " AND tbl_name = :table AND sql IS NOT NULL ORDER BY name",
+                    {"table": table}):
+                self._sql.run(f"DROP INDEX {name}")
+                self._dropped.append(str(create))
+
+    def finish(self) -> None:
+        """Build the indexes `expect` dropped (a unique one refuses duplicate rows here)."""
+        if not self._dropped:
+            return
+        self._sql.run(f"PRAGMA threads={SORT_THREADS}")  # the sort on more cores
+        try:
+            for create in self._dropped:
+                with self._conflicts(create.split(" ON ", 1)[1].split()[0]):
+                    self._sql.run(create)
+        finally:
+            self._sql.run("PRAGMA threads=0")
+        self._dropped.clear()
 
     def load(self, table: PortableTable, hat_id: str, rows: Sequence[Row]) -> None:
         names = [*table.names, *table.derived]
@@ -38,7 +75,7 @@ class SqlitePortable(PortableWriter):
                 yield (hat_id, *row)
 
         marks = ", ".join("?" * (len(names) + 1))
-        with self._sql.connection() as conn:
+        with self._conflicts(table.name), self._sql.connection() as conn:
             conn.executemany(f"INSERT INTO {table.name} (hat_id, {', '.join(names)})"
                              f" VALUES ({marks})", values())
 
