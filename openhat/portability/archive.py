@@ -17,7 +17,7 @@ import io
 import operator
 import tarfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -317,7 +317,7 @@ class ArchiveReader:
     _seen: list[_Member] = field(default_factory=list)
     _manifest: dict[str, Any] | None = None
 
-    def members(self) -> Iterator[Part | Blob]:
+    def members(self) -> Generator[Part | Blob, None, None]:
         """(table, batches of its lines) per part, then each file's content, in archive
         order; the header is read first (`self.header`), the manifest last."""
         with _damaged(), gzip.GzipFile(fileobj=self.source, mode="rb") as unzipped:

@@ -1,7 +1,10 @@
-"""An archive's lines as the rows the loader takes, decoded in a process of its own for a
-large import: decoding is pure Python and holds the GIL (a thread beside the load would
-stall the load's every step), so a second process is what lets the load (this process and
-the database) and the decoding use two cores at once.
+"""An archive read and its lines decoded beside the load, so that an import uses two cores:
+
+- `read_ahead`: the archive's members read (gunzipped, untarred, each part's SHA-256) in a
+  thread, a part or two ahead: that work is mostly C code that lets go of the GIL.
+- `Decoder`: the lines turned into the rows the loader takes, in a process of its own for
+  a large import: decoding is pure Python and holds the GIL (in a thread beside the load it
+  would stall the load's every step).
 
 A row's JSON column becomes its canonical text (as the API stores it: the duplicate key's
 input, so a record imported is a duplicate of the same data written later), and the
@@ -13,20 +16,24 @@ from __future__ import annotations
 import gc
 import hashlib
 import multiprocessing
-from collections.abc import Callable
+import queue
+import threading
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import cache
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 from openhat.errors import HatError
-from openhat.portability.archive import ArchiveError, lines_decoder
+from openhat.portability.archive import ArchiveError, Blob, Part, lines_decoder
 from openhat.records.service import canonical
 from openhat.storage.sql.portable import BY_NAME, PORTABLE_TABLES, PortableTable, Row
 
 PROCESS_ROWS = 50_000  # from this many rows on an import decodes in a process of its own
 # (starting one costs about 0.3 s, which a smaller import would notice)
 AHEAD = 4  # batches decoded ahead of the load: enough to keep both sides busy, small in memory
+PARTS_AHEAD = 2  # parts read ahead (a part is at most archive.MAX_PART_BYTES)
+_WAIT_S = 0.1  # how often a waiting reader looks whether the import has stopped
 
 _DERIVED: dict[tuple[str, str], Callable[[bytes], Any]] = {
     # the duplicate key of a record: the SHA-256 of its canonical JSON (records.service)
@@ -102,3 +109,62 @@ class Decoder:
                  tb: TracebackType | None) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+ReadPart = tuple[PortableTable, list[list[bytes]]]
+_END = object()
+
+
+def read_ahead(members: Generator[Part | Blob, None, None]) -> Iterator[ReadPart | Blob]:
+    """The members of `members` (ArchiveReader.members) read in a thread of their own, each
+    part whole (its batches of lines), up to PARTS_AHEAD parts ahead. A file's content is
+    read by the consumer, from the archive's stream: the thread waits meanwhile. The
+    reader's errors are raised here, in order; stopping early stops the thread."""
+    ready: queue.Queue[object] = queue.Queue(PARTS_AHEAD)
+    stop = threading.Event()
+
+    def hand(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=_WAIT_S)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for member in members:
+                if isinstance(member, Blob):
+                    read_by_consumer = threading.Event()
+                    if not hand(Blob(member.file_id, member.size,
+                                     _signalling(member.chunks, read_by_consumer))):
+                        return
+                    while not read_by_consumer.wait(_WAIT_S):
+                        if stop.is_set():
+                            return
+                elif not hand((member[0], list(member[1]))):
+                    return
+            hand(_END)
+        except BaseException as exc:  # raised again in the consumer
+            hand(exc)
+        finally:
+            members.close()
+
+    thread = threading.Thread(target=read, name="openhat-archive-reader", daemon=True)
+    thread.start()
+    try:
+        while (item := ready.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield cast(ReadPart | Blob, item)
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _signalling(chunks: Iterator[bytes], done: threading.Event) -> Iterator[bytes]:
+    try:
+        yield from chunks
+    finally:
+        done.set()

@@ -32,7 +32,7 @@ from openhat.hats.service import normalise_domain
 from openhat.idempotency import KEEP_MS
 from openhat.portability import archive
 from openhat.portability.archive import ArchiveError, Progress
-from openhat.portability.decoding import AHEAD, Decoder, stored_values
+from openhat.portability.decoding import AHEAD, Decoder, read_ahead, stored_values
 from openhat.storage.base import Store, Tx
 from openhat.storage.rows import (
     FileStatus,
@@ -143,7 +143,7 @@ def _import(store: Store, blobs: BlobStore, source: IO[bytes], domain: str | Non
             tx.portable.load(table, hat.hat_id, rows)
             progress.advance(table.name, lines)
 
-        for member in reader.members():
+        for member in read_ahead(reader.members()):
             if isinstance(member, archive.Blob):
                 if hat is None:
                     raise ArchiveError("a file's content comes before any rows")

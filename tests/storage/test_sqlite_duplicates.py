@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from openhat.hats import service as hats
 from openhat.records import service as records
@@ -96,3 +98,17 @@ def test_records_stored_before_the_digest_existed_are_still_duplicates(tmp_path:
     with pytest.raises(DuplicateRecord):
         writes.insert(store, hat_id, elements({"kept": True}), NOW)
     assert stored_data(store, hat_id) == ['{"kept":true}']
+
+
+@given(hat_id=st.text(max_size=40), endpoints=st.lists(st.text(max_size=30), min_size=1,
+                                                       max_size=4),
+       digests=st.lists(st.binary(min_size=32, max_size=32), min_size=1, max_size=6))
+def test_the_bulk_digests_are_the_records_own(hat_id: str, endpoints: list[str],
+                                              digests: list[bytes]) -> None:
+    """An import's `dup_key`s (duplicate_keys, an endpoint's prefix hashed once) are those a
+    record written through the API gets, so an imported record is found as a duplicate."""
+    key = sqlite_duplicates.duplicate_keys(hat_id)
+    for endpoint in endpoints:
+        for digest in digests:
+            assert key(endpoint, digest) == sqlite_duplicates.duplicate_key(hat_id, endpoint,
+                                                                            digest)

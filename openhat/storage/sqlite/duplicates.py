@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Callable
+from typing import Any
 
 import orjson
 
@@ -26,6 +28,24 @@ def duplicate_key(hat_id: str, endpoint: str, digest: bytes) -> int:
     which the migration that added the column uses)."""
     key = hashlib.blake2b(f"{hat_id}\0{endpoint}\0".encode() + digest, digest_size=8)
     return int.from_bytes(key.digest(), "big", signed=True)
+
+
+def duplicate_keys(hat_id: str) -> Callable[[str, bytes], int]:
+    """`duplicate_key` of the HAT's records as a function of (endpoint, digest), for many
+    records at once: each endpoint's part of the digest's input is hashed once, and each
+    record's digest added to a copy of it (a bulk load computes a million)."""
+    prefixes: dict[str, Any] = {}
+
+    def key(endpoint: str, digest: bytes) -> int:
+        prefix = prefixes.get(endpoint)
+        if prefix is None:
+            prefix = prefixes[endpoint] = hashlib.blake2b(f"{hat_id}\0{endpoint}\0".encode(),
+                                                          digest_size=8)
+        hasher = prefix.copy()
+        hasher.update(digest)
+        return int.from_bytes(hasher.digest(), "big", signed=True)
+
+    return key
 
 
 def register_function(conn: sqlite3.Connection) -> None:
