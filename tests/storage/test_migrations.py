@@ -111,6 +111,10 @@ def _pg_value(value: Any) -> Any:
     return Jsonb(value) if isinstance(value, dict | list) else value
 
 
+# The migrations' own bookkeeping, and what the database's triggers write as the rows go in.
+_NOT_COPIED = {"schema_migrations", "context_versions"}
+
+
 def _copy_into_older_schema(source: str, target: str) -> dict[str, list[tuple[Any, ...]]]:
     """Copy every row of `source` (the latest schema) into `target` (an older one), keeping
     the columns the older schema has; returns what was copied, per table."""
@@ -122,7 +126,7 @@ def _copy_into_older_schema(source: str, target: str) -> dict[str, list[tuple[An
     with _raw(source) as src, _raw(target) as dst:
         wanted = _columns(dst, sqlite)
         order = [t for t in reversed(HAT_TABLES) if t in wanted] + \
-            sorted(t for t in wanted if t not in HAT_TABLES and t != "schema_migrations")
+            sorted(t for t in wanted if t not in HAT_TABLES and t not in _NOT_COPIED)
         for table in order:
             columns = ", ".join(wanted[table])
             rows = [tuple(r) for r in src.execute(f"SELECT {columns} FROM {table}")]
