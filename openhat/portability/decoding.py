@@ -2,7 +2,7 @@
 
 - `read_ahead`: the archive's members read (gunzipped, untarred, each part's SHA-256) in a
   thread, a part or two ahead: that work is mostly C code that lets go of the GIL.
-- `Decoder`: the lines turned into the rows the loader takes, in a process of its own for
+- `Decoder`: the lines turned into the rows the loader takes, in processes of their own for
   a large import: decoding is pure Python and holds the GIL (in a thread beside the load it
   would stall the load's every step).
 
@@ -31,6 +31,7 @@ from openhat.storage.sql.portable import BY_NAME, PORTABLE_TABLES, PortableTable
 
 PROCESS_ROWS = 50_000  # from this many rows on an import decodes in a process of its own
 # (starting one costs about 0.3 s, which a smaller import would notice)
+WORKERS = 2  # decoding processes (with this one loading, and the archive read in a thread)
 AHEAD = 4  # batches decoded ahead of the load: enough to keep both sides busy, small in memory
 PARTS_AHEAD = 2  # parts read ahead (a part is at most archive.MAX_PART_BYTES)
 _WAIT_S = 0.1  # how often a waiting reader looks whether the import has stopped
@@ -80,15 +81,17 @@ def decode_lines(table_name: str, lines: list[bytes]) -> list[Row]:
 
 
 class Decoder:
-    """Decodes batches of lines: in one worker process when `rows` (what the import holds)
-    reaches PROCESS_ROWS, else here, at once. The worker runs without the cycle collector:
+    """Decodes batches of lines: in WORKERS processes when `rows` (what the import holds)
+    reaches PROCESS_ROWS, else here, at once; the results come in the order submitted. Two
+    workers on two cores: decoding a row costs more CPU than loading it, and the load's
+    steps leave the core while SQLite works. The workers run without the cycle collector:
     decoded JSON holds no cycles (reference counts free it), and collecting among the
     thousands of objects of a batch in flight costs a sixth of the decoding. Use it as a
-    context manager: leaving it stops the worker, with what it had still to do."""
+    context manager: leaving it stops the workers, with what they had still to do."""
 
     def __init__(self, rows: int) -> None:
-        self._pool = (ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                          initializer=gc.disable)
+        spawn = multiprocessing.get_context("spawn")
+        self._pool = (ProcessPoolExecutor(WORKERS, mp_context=spawn, initializer=gc.disable)
                       if rows >= PROCESS_ROWS else None)
 
     def submit(self, table: PortableTable, lines: list[bytes]) -> Future[list[Row]]:
