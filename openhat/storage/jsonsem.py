@@ -199,14 +199,19 @@ STOP_WORDS = frozenset({
 
 # The regular expressions of the tokenizer below. Each is linear where it is used: `_WORDS`
 # fails at once where no word starts, and `_DOMAIN` is only tried right after an `@`.
-_WORDS = re.compile(r"(?P<float>\d+\.\d+)|(?P<hword>[^\W_]+(?:-[^\W_]+)+)|(?P<word>[^\W_]+)")
+# A part of a hyphenated word holds a letter: PostgreSQL reads `2017-04-20` as the number
+# 2017 and the signed numbers -04 and -20, and `foo-bar-3` as foo-bar and 3.
+_PART = r"[^\W_]*[^\W\d_][^\W_]*"
+_WORDS = re.compile(rf"(?P<float>[-+]?\d+\.\d+)|(?P<hword>{_PART}(?:-{_PART})+)"
+                    r"|(?P<int>[-+]\d+)|(?P<word>[^\W_]+)")
 _DOMAIN = re.compile(r"[^\W_]+(?:[.-][^\W_]+)*\.[^\W\d_]+")
 _LOCAL = re.compile(r"[\w.+-]+")
 
 
 def tokens(text: str) -> Iterator[tuple[str, str]]:
     """(kind, token) for each e-mail address ("email"), decimal number ("float"), hyphenated
-    word ("hword") and word ("word") of `text`, in order, as PostgreSQL's parser splits them.
+    word ("hword"), signed integer ("int": `-04`, `+00`) and word ("word") of `text`, in
+    order, as PostgreSQL's parser splits them.
 
     In linear time: the single regular expression it replaced (kept as the oracle in
     tests/unit/test_jsonsem.py) retried an e-mail's local part from every character of a run
@@ -227,8 +232,14 @@ def tokens(text: str) -> Iterator[tuple[str, str]]:
 
 
 def _words(text: str, start: int, end: int) -> Iterator[tuple[str, str]]:
+    after_hword = -1  # where the last hyphenated word ended
     for match in _WORDS.finditer(text, start, end):
-        yield str(match.lastgroup), match.group()
+        kind, token = str(match.lastgroup), match.group()
+        if match.start() == after_hword and token[0] == "-":
+            token = token[1:]  # the hyphen ending a hyphenated word is no sign (foo-bar-3)
+        if kind == "hword":
+            after_hword = match.end()
+        yield kind, token
 
 
 _stemmer = snowballstemmer.stemmer("english")
@@ -249,7 +260,7 @@ def lexemes(text: str) -> set[str]:
     words (the whole and each part). Hosts, URLs and paths are not recognised as one token."""
     found: set[str] = set()
     for kind, token in tokens(text):
-        if kind in ("email", "float"):
+        if kind in ("email", "float", "int"):
             found.add(token.lower())
         elif kind == "hword":
             whole = token.lower()

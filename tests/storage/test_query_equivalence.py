@@ -34,10 +34,8 @@ from tests.storage import writes
 pytestmark = pytest.mark.postgres
 
 KEYS = ["a", "b", "s", "n", "0", "d"]
-# Search words on which SQLite's tokenizer is known to agree with PostgreSQL's: no digits
-# (dates, whose hyphenated digits SQLite reads otherwise: test_find_reads_dates_as_postgres).
-SEARCHABLE = [*sorted(w for s in ref.STRINGS for w in s.split() if not any(map(str.isdigit, w))),
-              "3.14"]
+# Search words: every word of the stored strings, dates and times among them.
+SEARCHABLE = [*sorted({w for s in ref.STRINGS for w in s.split()}), "3.14"]
 
 # Numbers a double does not hold (read as Decimals, wire.parse_json): beyond 64 bits, long
 # decimals, next to each other and next to doubles (0.1), and beyond a double's range.
@@ -409,12 +407,7 @@ def run_on(store: Store, hat_id: str, f: Filter, datas: list[Any]) -> tuple[Any,
                                     decoded(e.record.data)) for e in elements])
 
 
-@pytest.mark.parametrize("backend", [
-    pytest.param(0, id="sqlite", marks=pytest.mark.xfail(strict=True, reason=(
-        "jsonsem.lexemes reads a run of digits and hyphens as a hyphenated word (2017-04-20:"
-        " '2017-04-20', '2017', '04', '20'); PostgreSQL as a number and signed numbers"
-        " ('2017', '-04', '-20'), see docs/queries.md: they agree on numbers"))),
-    pytest.param(1, id="postgres")])
+@pytest.mark.parametrize("backend", [pytest.param(0, id="sqlite"), pytest.param(1, id="postgres")])
 @pytest.mark.parametrize("search", ["2017-04-20", "04"])
 def test_find_reads_dates_as_postgres(stores: list[tuple[Store, str]], backend: int,
                                       search: str) -> None:
