@@ -18,7 +18,7 @@ from openhat.storage.base import Store
 from openhat.storage.query import EndpointSelect, Filter, PageQuery
 from openhat.storage.query_indexes import index_name
 from openhat.storage.rows import NewElement
-from tests.rawsql import execute
+from tests.rawsql import execute, fetch
 from tests.storage import writes
 
 VALUES: list[Any] = ["b", 3, None, "a", True, [1], {"x": 1}, 2.5, "é", False]
@@ -162,3 +162,18 @@ def test_a_failed_index_build_is_logged_and_not_retried_at_once(
         time.sleep(0.5)
     assert failures() == 1
     assert not store.records.indexes.exists(name)
+
+
+def test_building_an_index_that_exists_keeps_it(store: Store, database_url: str) -> None:
+    """A second build of a made index (another process got there first) finds it and keeps
+    it: the very same index, not one dropped and made again while pages need it."""
+    fill(store, "idx/e")
+    name = index_name("idx/e", ("v",), False)
+    indexes = store.records.indexes
+    indexes.create(name, "idx/e", ("v",), False)
+    assert indexes.exists(name)
+    sql = (f"SELECT '{name}'::regclass::oid" if store.dialect.name == "postgres" else
+           f"SELECT rootpage FROM sqlite_master WHERE name = '{name}'")
+    before = fetch(database_url, sql)
+    indexes.create(name, "idx/e", ("v",), False)
+    assert indexes.exists(name) and fetch(database_url, sql) == before

@@ -63,9 +63,11 @@ def order_indexes(reads: Sql) -> query_indexes.OrderIndexes:
         with reads.connection() as conn:
             conn.execute(f"SELECT pg_advisory_lock({_BUILD_LOCK})", (name,))
             try:
-                if conn.execute("SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON"
-                                " c.oid = i.indexrelid WHERE c.relname = %s AND c.relnamespace"
-                                " = current_schema()::regnamespace", (name,)).fetchone():
+                invalid = conn.execute("SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c"
+                                       " ON c.oid = i.indexrelid WHERE c.relname = %s AND"
+                                       " c.relnamespace = current_schema()::regnamespace",
+                                       (name,)).fetchone()
+                if invalid is not None and invalid[0]:  # (a valid one, built meanwhile, stays)
                     conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}".encode())
                 conn.execute(sql.replace("%%", "%").encode())
             finally:
