@@ -18,6 +18,7 @@ from openhat.storage.base import Store
 from openhat.storage.query import EndpointSelect, Filter, PageQuery
 from openhat.storage.query_indexes import index_name
 from openhat.storage.rows import NewElement
+from tests.conftest import postgres_schema
 from tests.rawsql import execute, fetch
 from tests.storage import writes
 
@@ -177,3 +178,31 @@ def test_building_an_index_that_exists_keeps_it(store: Store, database_url: str)
     before = fetch(database_url, sql)
     indexes.create(name, "idx/e", ("v",), False)
     assert indexes.exists(name) and fetch(database_url, sql) == before
+
+
+
+def test_a_build_that_ends_before_the_lock_keeps_its_index() -> None:
+    """PostgreSQL: a process that saw an index invalid (being built) and then finds the build
+    lock free looks again before it drops a failed build's leftover: the build may have just
+    ended and made the index. (It once dropped it: a query page found "no usable index" right
+    after a build, once in CI.) A real leftover is dropped."""
+    import psycopg
+
+    from openhat.storage.postgres.records import drop_failed_build
+
+    with postgres_schema() as url, psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE t (x INTEGER)")
+        conn.execute("INSERT INTO t VALUES (1), (1)")
+        conn.execute("CREATE INDEX CONCURRENTLY made ON t (x)")
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.execute("CREATE UNIQUE INDEX CONCURRENTLY leftover ON t (x)")
+
+        def indexes() -> list[tuple[str, bool]]:
+            return conn.execute("SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class"
+                                " c ON c.oid = i.indexrelid WHERE i.indrelid = 't'::regclass"
+                                " ORDER BY 1").fetchall()
+
+        assert indexes() == [("leftover", False), ("made", True)]
+        assert drop_failed_build(conn, "made") is True
+        assert drop_failed_build(conn, "leftover") is None
+        assert indexes() == [("made", True)]

@@ -35,6 +35,32 @@ _BUILD_LOCK = "7401, hashtext(current_schema() || '.' || %s)"
 _RECORD_COLUMNS = "hat_id, record_id, endpoint, data, hash, created_at, updated_at"
 
 
+def _valid(conn: psycopg.Connection[Any], name: str) -> bool | None:
+    """Whether this schema's index `name` is usable, or None when there is none."""
+    row = conn.execute("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON"
+                       " c.oid = i.indexrelid WHERE c.relname = %s AND"
+                       " c.relnamespace = current_schema()::regnamespace", (name,)).fetchone()
+    return None if row is None else bool(row[0])
+
+
+def drop_failed_build(conn: psycopg.Connection[Any], name: str) -> bool | None:
+    """Drop the invalid index `name` if no build holds its lock, so that the next attempt can
+    make it; the index's validity afterwards. Looked at again under the lock: a build that
+    ended since the caller saw the index invalid has made it, and it stays."""
+    (locked,) = conn.execute(f"SELECT pg_try_advisory_lock({_BUILD_LOCK})",
+                             (name,)).fetchone() or (False,)
+    if not locked:
+        return False  # being built
+    try:
+        valid = _valid(conn, name)
+        if valid is False:
+            conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}".encode())
+            return None
+        return valid
+    finally:
+        conn.execute(f"SELECT pg_advisory_unlock({_BUILD_LOCK})", (name,))
+
+
 def order_indexes(reads: Sql) -> query_indexes.OrderIndexes:
     """The store's order-index policy (storage/query_indexes.py), made on PostgreSQL; `reads`
     hands out autocommit connections, as CONCURRENTLY cannot run in a transaction."""
@@ -42,19 +68,12 @@ def order_indexes(reads: Sql) -> query_indexes.OrderIndexes:
     def exists(name: str) -> bool:
         """True for a usable index. An invalid one is either being built (by this or another
         process, which holds the build lock) or left by a failed build: only the latter is
-        dropped, so that the next attempt can make it."""
+        dropped."""
         with reads.connection() as conn:
-            row = conn.execute("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON"
-                               " c.oid = i.indexrelid WHERE c.relname = %s AND"
-                               " c.relnamespace = current_schema()::regnamespace",
-                               (name,)).fetchone()
-            if row is not None and not row[0] and conn.execute(
-                    f"SELECT pg_try_advisory_lock({_BUILD_LOCK})", (name,)).fetchone()[0]:
-                try:
-                    conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}".encode())
-                finally:
-                    conn.execute(f"SELECT pg_advisory_unlock({_BUILD_LOCK})", (name,))
-        return row is not None and bool(row[0])
+            valid = _valid(conn, name)
+            if valid is False:
+                valid = drop_failed_build(conn, name)
+        return bool(valid)
 
     def create(name: str, endpoint: str, path: Path, descending: bool) -> None:
         """Build under the index's lock (a build running in another process is waited for,
@@ -63,11 +82,7 @@ def order_indexes(reads: Sql) -> query_indexes.OrderIndexes:
         with reads.connection() as conn:
             conn.execute(f"SELECT pg_advisory_lock({_BUILD_LOCK})", (name,))
             try:
-                invalid = conn.execute("SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c"
-                                       " ON c.oid = i.indexrelid WHERE c.relname = %s AND"
-                                       " c.relnamespace = current_schema()::regnamespace",
-                                       (name,)).fetchone()
-                if invalid is not None and invalid[0]:  # (a valid one, built meanwhile, stays)
+                if _valid(conn, name) is False:  # (a valid one, built meanwhile, stays)
                     conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}".encode())
                 conn.execute(sql.replace("%%", "%").encode())
             finally:
