@@ -2,7 +2,8 @@
 answer is a 2xx or a 4xx in the documented shape, never a 5xx; and what a 2xx says was stored
 is what a read gives back.
 
-OPENHAT_FUZZ_EXAMPLES sets the examples per test (CI: a few dozen).
+OPENHAT_FUZZ_EXAMPLES sets the examples per test (CI: a few dozen; HYPOTHESIS_PROFILE=long:
+the long profile's count, tests/profiles.py).
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from openhat.web.openapi import document
 from openhat.wire import dumps, parse_json
 from tests.app_fixtures import installed_app
 from tests.fuzz import counting
+from tests.profiles import examples
 
 API = "/api/v2.6"
-EXAMPLES = int(os.environ.get("OPENHAT_FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("OPENHAT_FUZZ_EXAMPLES", str(examples(25))))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,
                 suppress_health_check=list(HealthCheck))
 ENDPOINTS = itertools.count()
