@@ -18,7 +18,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from hypothesis import settings as hypothesis_settings
 from starlette.testclient import TestClient
 
 from openhat.config import Settings
@@ -26,19 +25,15 @@ from openhat.hats import service as hats
 from openhat.storage import open_store
 from openhat.storage.base import Store
 from openhat.web.app import create_app
-from tests.realparts import missing, strict
+from tests import profiles
+from tests.realparts import missing
 
 # The PostgreSQL server the tests use; each test makes its own schema or database on it.
 POSTGRES_URL = os.environ.get("OPENHAT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
-# Hypothesis: a strict run (CI, scripts/test) draws the same examples every time, so a red run
-# is repeatable and a green one is not luck; `HYPOTHESIS_PROFILE=long` is for deliberate fuzz
-# runs with fresh examples. A bug a random test finds becomes a fixed regression test.
-hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
-hypothesis_settings.register_profile("long", max_examples=2000, print_blob=True)
-hypothesis_settings.register_profile("dev", print_blob=True)
-hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE")
-                                 or ("ci" if strict() else "dev"))
+# Hypothesis: repeatable in a strict run, fresh examples elsewhere, many under
+# HYPOTHESIS_PROFILE=long (tests/profiles.py).
+profiles.load()
 
 DOMAIN = "hat.example.test"
 OWNER = "hatuser"

@@ -112,6 +112,25 @@ def test_login_is_rate_limited_per_ip(client: TestClient) -> None:
                               "details": ["Request to /users/access_token"]}
 
 
+def test_the_login_limit_is_per_client_address(app: Any) -> None:
+    """One address spending its allowance leaves another's whole, and a success from
+    another address still logs in: over HTTP, the peer address from the connection."""
+
+    def from_(host: str) -> TestClient:
+        return TestClient(app, base_url=f"http://{DOMAIN}", client=(host, 40000))
+
+    with from_("203.0.113.1") as first, from_("203.0.113.2") as second:
+        statuses = [first.get("/users/access_token", headers={
+            "username": f"{OWNER}{i}", "password": "wrong"}).status_code for i in range(15)]
+        assert statuses[:10] == [401] * 10 and 429 in statuses[10:]
+        assert [second.get("/users/access_token", headers={
+            "username": f"{OWNER}{i}", "password": "wrong"}).status_code
+            for i in range(5)] == [401] * 5  # not limited by the first address's failures
+        assert login(second)  # the right password from the other address: a token
+        assert first.get("/users/access_token", headers={
+            "username": OWNER, "password": PASSWORD}).status_code == 429  # still limited
+
+
 def test_validate_and_public_key(client: TestClient, owner_token: str) -> None:
     response = client.get("/users/access_token/validate", headers={"X-Auth-Token": owner_token})
     assert response.status_code == 200

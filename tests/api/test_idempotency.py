@@ -25,7 +25,13 @@ def test_retried_batch_is_written_once_and_answered_the_same(owner: TestClient) 
 
 def test_without_a_key_a_retry_is_a_duplicate(owner: TestClient) -> None:
     assert owner.post(f"{API}/data-batch", json=BATCH).status_code == 201
-    assert owner.post(f"{API}/data-batch", json=BATCH).status_code == 400
+    retry = owner.post(f"{API}/data-batch", json=BATCH)
+    assert retry.status_code == 400
+    assert retry.json() == {"message": "Bad Request",
+                            "cause": "Could not insert data - Duplicate data"}
+    assert "Idempotent-Replayed" not in retry.headers
+    assert len(owner.get(f"{API}/data/test/idem").json()) == 1
+    assert len(owner.get(f"{API}/data/test/idem-link").json()) == 1
 
 
 def test_key_reused_for_another_request_is_refused(owner: TestClient) -> None:
@@ -76,6 +82,8 @@ def test_unusable_key(owner: TestClient) -> None:
                           headers={"Idempotency-Key": "x" * 300})
     assert response.status_code == 400
     assert response.json()["error"] == "Bad Request"
+    assert "Idempotency-Key" in response.text
+    assert owner.get(f"{API}/data/test/idem").json() == []  # refused before the write
 
 
 def test_delete_with_a_key_replays_success(owner: TestClient) -> None:

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from tests.api.debit_fixtures import setup_request
+from tests.profiles import examples
 
 API = "/api/v2.6"
 JSON_HEADERS = {"Content-Type": "application/json"}
@@ -311,7 +312,7 @@ DOCUMENTS = st.recursive(NUMBERS, lambda inner: st.one_of(
 _PROPERTY_ROUNDS = itertools.count()
 
 
-@settings(max_examples=30, deadline=None,
+@settings(max_examples=examples(30), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(document=DOCUMENTS)
 def test_any_document_of_numbers_round_trips(owner: TestClient, document: str) -> None:

@@ -137,14 +137,22 @@ def test_s1_multi_segment_endpoint(owner: TestClient) -> None:
 
 def test_s3_batch_of_sample_data(owner: TestClient) -> None:
     saved = batch(owner, SAMPLE_DATA)
-    assert len(saved) == 3 and all(r["links"] == [] for r in saved)
+    assert [(r["endpoint"], r["data"]) for r in saved] == \
+        [(e["endpoint"], e["data"]) for e in SAMPLE_DATA]
+    assert all(r["links"] == [] for r in saved)
+    for endpoint in {e["endpoint"] for e in SAMPLE_DATA}:
+        assert [r["recordId"] for r in read(owner, endpoint)] == \
+            [r["recordId"] for r in saved if r["endpoint"] == endpoint]
 
 
 def test_s4_refuses_stored_duplicates(owner: TestClient) -> None:
     save(owner, "test/test", A)
     response = owner.post(f"{API}/data-batch", json=SAMPLE_DATA)
     assert response.status_code == 400
-    assert len(read(owner, "test/test")) == 1
+    assert response.json() == {"message": "Bad Request",
+                               "cause": "Could not insert data - Duplicate data"}
+    assert [r["data"] for r in read(owner, "test/test")] == [A]
+    assert read(owner, "test/complex") == []  # the batch's other records went in neither
 
 
 def test_s5_save_linked(owner: TestClient) -> None:
@@ -279,9 +287,9 @@ def test_duplicates_ignore_key_order_and_whitespace(owner: TestClient) -> None:
 
 
 def test_same_data_in_another_endpoint_is_not_a_duplicate(owner: TestClient) -> None:
-    save(owner, "test/test", A)
-    save(owner, "test/other", A)
-    save(owner, "other/test", A)
+    saved = [save(owner, endpoint, A) for endpoint in ("test/test", "test/other", "other/test")]
+    for record in saved:
+        assert [r["recordId"] for r in read(owner, record["endpoint"])] == [record["recordId"]]
 
 
 def test_default_order_is_insertion_order_and_batches_keep_array_order(

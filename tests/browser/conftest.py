@@ -2,12 +2,12 @@
 `openhat serve`, and a stand-in third-party application site on another loopback port.
 
 scripts/test installs chromium when it is missing; without it these tests skip locally and
-fail in CI (`CI=true`), where they must run.
+fail in a strict run (scripts/test, or CI set), by the same rule as every other real part
+(tests/realparts.py).
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +17,7 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 
+from tests import realparts
 from tests.servers import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -34,9 +35,7 @@ def require_chromium() -> None:
     else:
         missing = "" if CHROMIUM.exists() else str(CHROMIUM)
     if missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{missing} is required in CI (scripts/test installs it)")
-        pytest.skip(f"{missing} is not installed (scripts/test installs it)")
+        realparts.missing(f"{missing} is not installed (scripts/test installs it)")
 
 
 @pytest.fixture(scope="module")

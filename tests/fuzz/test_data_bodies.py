@@ -2,13 +2,15 @@
 answer is a 2xx or a 4xx in the documented shape, never a 5xx; and what a 2xx says was stored
 is what a read gives back.
 
-OPENHAT_FUZZ_EXAMPLES sets the examples per test (CI: a few dozen).
+OPENHAT_FUZZ_EXAMPLES sets the examples per test (CI: a few dozen; HYPOTHESIS_PROFILE=long:
+the long profile's count, tests/profiles.py).
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 from decimal import Decimal
 from typing import Any
@@ -21,12 +23,12 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from openhat.web.openapi import document
-from openhat.wire import dumps, parse_json
 from tests.app_fixtures import installed_app
 from tests.fuzz import counting
+from tests.profiles import examples
 
 API = "/api/v2.6"
-EXAMPLES = int(os.environ.get("OPENHAT_FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("OPENHAT_FUZZ_EXAMPLES", str(examples(25))))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,
                 suppress_health_check=list(HealthCheck))
 ENDPOINTS = itertools.count()
@@ -89,9 +91,26 @@ def has_nul(value: Any) -> bool:
     return False
 
 
-def canonical(value: Any) -> bytes:
-    """The stored text (records.service), the duplicate key: numbers of any size as read."""
-    return dumps(parse_json(encode(value)), option=orjson.OPT_SORT_KEYS)
+def json_key(value: Any) -> Any:
+    """Written from the duplicate rule (docs/compatibility.md), not from the code: two values
+    are one record's data when they are equal as JSON, key order aside; `1` and `1.0` are
+    distinct (duplicates compare the stored text), and so are `0.0` and `-0.0`; a boolean is
+    no number."""
+    if value is None or isinstance(value, bool | str):
+        return (type(value).__name__, value)
+    if isinstance(value, int):
+        return ("int", value)
+    if isinstance(value, float):
+        return ("float", value, math.copysign(1.0, value))
+    if isinstance(value, list):
+        return ("array", tuple(json_key(v) for v in value))
+    return ("object", frozenset((k, json_key(v)) for k, v in value.items()))
+
+
+def has_duplicates(records: list[tuple[str, Any]]) -> bool:
+    """Whether two of these (endpoint, data) pairs are duplicates of each other."""
+    keys = [(endpoint, json_key(data)) for endpoint, data in records]
+    return len(set(keys)) < len(keys)
 
 
 def same_json(a: Any, b: Any) -> bool:
@@ -133,7 +152,7 @@ def test_post_any_json_to_an_endpoint(owner: TestClient, body: Any) -> None:
     response = send(owner, "POST", f"{API}/data/{endpoint}", body)
     assert response.status_code < 500, response.text
     values = body if isinstance(body, list) else [body]
-    duplicated = len({canonical(v) for v in values}) < len(values)
+    duplicated = has_duplicates([(endpoint, v) for v in values])
     if has_nul(body) or duplicated:
         assert_4xx(response)
         assert owner.get(f"{API}/data/{endpoint}").json() == []
@@ -167,10 +186,72 @@ def test_batch_is_all_or_nothing(owner: TestClient, body: Any) -> None:
     if response.status_code == 201:
         for record in response.json():
             RECORD.validate(record)
-        assert len(response.json()) == len(body)
+        assert_stored(owner, before, body, response.json())
         return
     assert_4xx(response)
     assert stored_records(owner) == before  # nothing stored, in any endpoint
+
+
+def first_level(sent: list[Any], saved: list[Any]) -> list[tuple[str, Any, Any]]:
+    """(endpoint, data sent, record answered) of each record a batch stores: its elements
+    and their links (links of links are not stored)."""
+    out = []
+    for item, record in zip(sent, saved, strict=True):
+        out.append((item["endpoint"], item["data"], record))
+        links = item.get("links") or []
+        assert len(record["links"]) == len(links), record
+        out += [(link["endpoint"], link["data"], answered)
+                for link, answered in zip(links, record["links"], strict=True)]
+    return out
+
+
+def assert_stored(owner: TestClient, before: dict[str, list[tuple[str, str]]],
+                  sent: list[Any], saved: list[Any]) -> None:
+    """A 2xx batch stored exactly what it answered, as sent, after what each endpoint held,
+    and nothing else; and nothing it held was a duplicate of another."""
+    new = first_level(sent, saved)
+    assert not has_duplicates([(endpoint, data) for endpoint, data, _ in new])
+    for endpoint, data, record in new:
+        assert record["endpoint"] == endpoint and same_json(record["data"], data), record
+    after = stored_records(owner)
+    assert set(after) == set(before) | {endpoint for endpoint, _, _ in new}
+    for endpoint, records in after.items():
+        held = before.get(endpoint, [])
+        assert records[:len(held)] == held, endpoint  # nothing it held changed
+        added = {record_id for record_id, _ in records[len(held):]}
+        assert added == {r["recordId"] for e, _, r in new if e == endpoint}, endpoint
+
+
+# Few values, so that a batch often holds the same data twice; 1 and 1.0, 0.0 and -0.0, and
+# objects differing in key order only, so that the duplicate rule is put to the test.
+FEW = st.sampled_from([1, 1.0, 0.0, -0.0, True, "1", None, [1], {"a": 1, "b": 2},
+                       {"b": 2, "a": 1}, {"a": 1.0, "b": 2}]) | JSON
+
+
+@FUZZ
+@given(data=st.data())
+def test_a_well_formed_batch_stores_exactly_what_it_was_sent(owner: TestClient,
+                                                            data: st.DataObject) -> None:
+    """Every element well formed, in endpoints no earlier example used: the answer follows
+    from the body alone (a NUL or a duplicate refuses it all, else all is stored), and what
+    is stored is what was sent."""
+    namespace = f"wf{next(ENDPOINTS)}"
+    endpoint = st.sampled_from([f"{namespace}/a", f"{namespace}/b"])
+    record = st.fixed_dictionaries({"endpoint": endpoint, "data": FEW})
+    item = st.fixed_dictionaries({"endpoint": endpoint, "data": FEW},
+                                 optional={"links": st.lists(record, max_size=2)})
+    body = data.draw(st.lists(item, max_size=4))
+    before = stored_records(owner)
+    response = send(owner, "POST", f"{API}/data-batch", body)
+    sent = [(r["endpoint"], r["data"]) for i in body for r in [i, *i.get("links", [])]]
+    if has_nul(body) or has_duplicates(sent):
+        assert_4xx(response)
+        if not has_nul(body):
+            assert "Duplicate data" in response.json()["cause"], response.text
+        assert stored_records(owner) == before
+        return
+    assert response.status_code == 201, response.text
+    assert_stored(owner, before, body, response.json())
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from openhat.storage import jsonsem
 from tests.conftest import POSTGRES_URL, require_postgres
+from tests.profiles import examples
 
 
 @pytest.mark.parametrize(("a", "b", "expected"), [
@@ -134,7 +135,7 @@ def pg() -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
 
 
 @pytest.mark.postgres
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(a=values, b=values)
 def test_contains_is_jsonb_containment(pg: psycopg.Connection[tuple[Any, ...]], a: Any,
                                        b: Any) -> None:
@@ -174,7 +175,7 @@ def test_lexemes_are_postgresql_english_lexemes(pg: psycopg.Connection[tuple[Any
 
 
 @pytest.mark.postgres
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(text=st.text(st.sampled_from("ab1-+ T:2é"), max_size=16))
 def test_words_numbers_and_signs_split_as_postgresql_splits_them(
         pg: psycopg.Connection[tuple[Any, ...]], text: str) -> None:

@@ -70,6 +70,14 @@ def test_domain_imports_neither_web_nor_cli(path: Path) -> None:
     assert not bad, f"{name(path)} imports {bad}"
 
 
+@pytest.mark.parametrize("path", modules(PACKAGE / "web"), ids=name)
+def test_web_imports_no_cli(path: Path) -> None:
+    """web and cli are both outer layers: the CLI starts the server (cli -> web), never the
+    other way round."""
+    bad = {m for m in imports(path) if inside(m, "openhat.cli", "openhat.__main__")}
+    assert not bad, f"{name(path)} imports {bad}"
+
+
 @pytest.mark.parametrize("path", [PACKAGE / f"{m.split('.')[1]}.py" for m in SHARED], ids=name)
 def test_shared_modules_import_no_area(path: Path) -> None:
     bad = {m for m in imports(path) if m.startswith("openhat.") and not inside(m, *SHARED)}
