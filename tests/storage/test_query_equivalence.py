@@ -4,12 +4,14 @@ return the same records in the same order, and so does a plain-Python reading of
 semantics of docs/queries.md (tests/storage/query_reference.py, which shares no code with
 either backend).
 
-The filters are drawn mostly from the documents stored (bounds, `in` lists, date parts and
-search words taken from them), so that most select some records of their endpoint but not
-all; `test_the_filters_were_informative` checks that they did, per kind of filter."""
+The filters are drawn mostly from the documents stored (paths, contained values, `in` lists,
+bounds, date parts and search words taken from them), so that most select some records of
+their endpoint but not all, and a few blind; `test_both_backends_and_the_reference_agree`
+checks that they did, per kind of filter."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -63,12 +65,16 @@ scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 3),
 values = st.recursive(scalars, lambda inner: st.one_of(
     st.lists(inner, max_size=3),
     st.dictionaries(st.sampled_from(KEYS), inner, max_size=3)), max_leaves=6)
-# Every document has "s" (mostly a scalar), so ordering and filters often meet a value; "d"
-# is mostly a date or a unix time.
-documents = st.fixed_dictionaries(
-    {"s": st.one_of(scalars, scalars, values)},
-    optional={"d": st.one_of(moments, moments, values),
-              **{k: values for k in KEYS if k not in ("s", "d")}})
+# Every document has "s" (mostly a scalar) and most have "d" (mostly a valid date or a unix
+# time), so that ordering and filters often meet a value, and date parts several of them.
+DATES = [d for d in ref.DATES if ref.iso_micros(d) is not None]
+times = st.integers(-62135596800, 253402300799)  # unix times of any day
+dated = st.one_of(st.sampled_from(DATES), times, st.sampled_from(DATES), times, moments, values)
+documents = st.builds(
+    lambda s, d, rest: {"s": s, **({} if d is ref.MISSING else {"d": d}), **rest},
+    st.one_of(scalars, scalars, values),
+    st.integers(0, 4).flatmap(lambda n: dated if n else st.just(ref.MISSING)),
+    st.fixed_dictionaries({}, optional={k: values for k in KEYS if k not in ("s", "d")}))
 paths = st.one_of(st.just(("s",)), st.just(("d",)),
                   st.lists(st.sampled_from(KEYS), min_size=1, max_size=2).map(tuple))
 bounds = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from(
@@ -92,18 +98,40 @@ def leaves(document: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, .
     return found
 
 
-def near(draw: st.DrawFn, value: Any) -> Any:
-    """A value that `value` likely contains: itself, one of its elements or entries."""
-    if isinstance(value, list) and value and draw(st.integers(0, 2)):
-        return draw(st.sampled_from(value))
-    if isinstance(value, dict) and value and draw(st.booleans()):
-        key = draw(st.sampled_from(sorted(value)))
-        return {key: value[key]}
-    return value if draw(st.integers(0, 3)) else draw(values)
-
-
 def is_scalar(value: Any) -> bool:
     return not isinstance(value, (list, dict))
+
+
+def part_of(draw: st.DrawFn, value: Any, top: bool = True) -> Any:
+    """A value that `value` contains (jsonb @>): itself, some of an object's entries or an
+    array's elements (each a part of its own), or at the top one of an array's scalars."""
+    if not draw(st.integers(0, 3)):
+        return value
+    if isinstance(value, dict) and value:
+        keys = draw(st.lists(st.sampled_from(sorted(value)), min_size=1, max_size=2,
+                             unique=True))
+        return {key: part_of(draw, value[key], False) for key in keys}
+    if isinstance(value, list) and value:
+        mine = [x for x in value if is_scalar(x)]
+        if top and bool(mine) and draw(st.booleans()):
+            return draw(st.sampled_from(mine))
+        return [part_of(draw, x, False)
+                for x in draw(st.lists(st.sampled_from(value), min_size=1, max_size=2))]
+    return value
+
+
+def holder_of(draw: st.DrawFn, value: Any, there: list[Any]) -> Any:
+    """An `in` value that contains `value`: an array of it and others (of its elements and
+    others, if an array), or an object of its entries and others (if an object)."""
+    others = draw(st.lists(st.sampled_from(there) if bool(there) and draw(st.booleans())
+                           else scalars, max_size=2))
+    if isinstance(value, dict):
+        return {**{k: v for x in others if isinstance(x, dict) for k, v in x.items()}, **value}
+    if isinstance(value, list):
+        return value + others
+    if not draw(st.integers(0, 4)):
+        return value
+    return draw(st.permutations([value, *others]))
 
 
 def held(value: Any) -> list[str]:
@@ -112,76 +140,133 @@ def held(value: Any) -> list[str]:
         [x for x in value if isinstance(x, str)] if isinstance(value, list) else []
 
 
+def words(value: Any) -> list[str]:
+    """The search words in the strings of a value that have lexemes (stop words have none)."""
+    return [w for text in ref.strings(value) for w in text.split()
+            if w in SEARCHABLE and ref.LEXEMES[w]]
+
+
 def parts_at(transform: str, part: str, pool: list[Any], path: tuple[str, ...]) -> list[Any]:
     """The date parts (by the reference) of the values at `path` in the pool's documents."""
     f = Filter(path, "in", transform, part)  # type: ignore[arg-type]
     return [p for d in pool if (p := ref.transformed(f, d)) is not ref.MISSING]
 
 
+FITS: dict[str, Callable[[Any], bool]] = {  # the values that a kind of filter can select
+    "contains": lambda v: True,
+    "in": lambda v: True,
+    "between": is_scalar,
+    "find": lambda v: bool(words(v)),
+    "text": lambda v: bool(held(v)),
+    "datetime": lambda v: ref.iso_micros(v) is not None,
+    "timestamp": lambda v: ref.unix_micros(v) is not None and abs(v) >= 86400,  # not 1970's
+}
+OPERATORS = [("contains", ""), ("in", ""), ("between", ""), ("find", ""), ("text", ""),
+             ("datetime", "in"), ("datetime", "between"), ("timestamp", "in"),
+             ("timestamp", "between")]
+
+
+
+def targets(pool: list[Any]) -> dict[str, list[tuple[tuple[str, ...], Any]]]:
+    """Per kind of filter, the (path, value) pairs in the pool's documents that it can select
+    (textIn follows a longer path through objects only)."""
+    found: dict[str, list[tuple[tuple[str, ...], Any]]] = {kind: [] for kind in FITS}
+    for document in pool:
+        for path, value in leaves(document):
+            for kind, fits in FITS.items():
+                if fits(value) and (kind != "text" or len(path) == 1 or ref.text_in(
+                        Filter(path, "textIn", value=tuple(held(value))), document)):
+                    found[kind].append((path, value))
+    return found
+
+
+def a_run(draw: st.DrawFn, found: list[Any], every: bool) -> list[Any]:
+    """A run of the distinct values `found`, in order (the values between two bounds): if
+    every record holds one, not all of them."""
+    ordered: list[Any] = []
+    for v in sorted(found, key=functools.cmp_to_key(ref.compare)):
+        if not ordered or ref.compare(ordered[-1], v):
+            ordered.append(v)
+    every = every and len(ordered) > 1  # then leave one out
+    left = draw(st.integers(0, max(len(ordered) - 1, 0)))
+    right = draw(st.integers(left, max(len(ordered) - 1 - (every and left == 0), left)))
+    return ordered[left:right + 1]
+
+
+def telling_parts(draw: st.DrawFn, transform: str, pool: list[Any], path: tuple[str, ...]
+                  ) -> tuple[str, list[Any]]:
+    """A date part, of one that not all records have alike, and a run of its values at
+    `path` (not all of them if every record has one)."""
+    told = {part: parts_at(transform, part, pool, path) for part in PARTS}
+    told = {part: found for part, found in told.items()
+            if found and (len(found) < len(pool) or len(set(found)) > 1)} or told
+    part = draw(st.sampled_from(sorted(told)))
+    return part, a_run(draw, told[part], len(told[part]) == len(pool))
+
+
 @st.composite
 def filters(draw: st.DrawFn, pool: list[Any]) -> Filter:
-    """A filter for an endpoint holding the documents `pool`: mostly on a path and with
-    values found there, so that it selects some of them."""
-    kind, operator = draw(st.sampled_from([
-        ("contains", ""), ("in", ""), ("between", ""), ("find", ""), ("text", ""),
-        ("datetime", "in"), ("datetime", "between"), ("timestamp", "in"),
-        ("timestamp", "between")]))
-    known = [pair for document in pool for pair in leaves(document)]
+    """A filter for an endpoint holding the documents `pool`. Mostly (9 in 10) it is of a
+    kind that some value in the pool fits, on the path of such a value (the target) and
+    built to select it: `contains` a part of it, `in` a holder of it, bounds, words and date
+    parts taken from it or other values there, chosen so that not every record has them; so
+    it selects some records but not all. Else it is drawn blind, for empty answers and values
+    found nowhere."""
+    known = targets(pool)
+    servable = [(k, o) for k, o in OPERATORS if known[k]]
+    blind = not servable or draw(st.integers(0, 11)) == 11  # the simplest draw is not blind
+    kind, operator = draw(st.sampled_from(OPERATORS if blind else servable))
     transform = {"datetime": "datetimeExtract", "timestamp": "timestampExtract"}.get(kind, "")
-    fits: Callable[[Any], bool] = {  # the leaves this kind of filter can select
-        "between": lambda v: is_scalar(v),
-        "find": lambda v: any(map(ref.lexemes, ref.strings(v))),
-        "text": lambda v: bool(held(v)),
-        "datetime": lambda v: ref.iso_micros(v) is not None,
-        "timestamp": lambda v: ref.unix_micros(v) is not None,
-    }.get(kind, lambda v: True)
-    known = [pair for pair in known if fits(pair[1])] or known
-    if bool(known) and draw(st.integers(0, 5)):
-        path, value = draw(st.sampled_from(known))
-    else:
+    if blind:
         path, value = draw(paths), draw(values)
+    else:
+        path, value = draw(st.sampled_from(known[kind]))
     there = [v for d in pool if (v := ref.at(d, path)) is not ref.MISSING]  # in other records
+    unlike = [v for v in there if v != value]
+    if unlike and not blind:  # the values of some record not to add to `in` and textIn lists
+        left_out = draw(st.sampled_from(unlike))
+        unlike = [v for v in there if v != left_out]
+    else:
+        unlike = there
     if kind == "text":  # GET /data's ad-hoc filter
-        others = [t for v in there for t in held(v)] + ["a", "z", "", *ref.WORDS[:3]]
-        return Filter(path, "textIn", value=(draw(st.sampled_from(held(value) or others)),
-                                             *draw(st.lists(st.sampled_from(others),
-                                                            max_size=2))))
+        others = [t for v in unlike for t in held(v)] + ["a", "z", "", *ref.WORDS[:3]]
+        mine = others if blind else held(value)
+        return Filter(path, "textIn", value=(draw(st.sampled_from(mine)), *draw(
+            st.lists(st.sampled_from(others), max_size=2))))
     if kind == "contains":
-        return Filter(path, "contains", value=near(draw, value))
+        return Filter(path, "contains", value=draw(values) if blind else part_of(draw, value))
     if kind == "in":
-        others = draw(st.lists(st.sampled_from(there) if bool(there) and draw(st.booleans())
-                               else scalars, max_size=3))
-        if isinstance(value, list):  # contained when its elements are
-            mine = value + [x for x in others if is_scalar(x)]
-        else:
-            mine = [value, *others]
-        return Filter(path, "in", value=draw(st.sampled_from(
-            [mine, mine, others, value, near(draw, value)])))
+        return Filter(path, "in", value=draw(values) if blind else holder_of(draw, value, unlike))
     if kind == "between":  # bounds are scalars (query_models refuses others)
-        mine = [v for v in [value, *there] if is_scalar(v)]
-        stored = st.sampled_from(mine) if mine else bounds
-        lower, upper = (draw(stored if draw(st.integers(0, 4)) else bounds) for _ in "lu")
-        if draw(st.integers(0, 3)) and ref.compare(lower, upper) > 0:
-            lower, upper = upper, lower
+        mine = [v for v in there if is_scalar(v)]
+        if blind or not mine:
+            lower, upper = draw(st.sampled_from(mine) if mine else bounds), draw(bounds)
+        else:
+            run = a_run(draw, mine, len(mine) == len(pool))
+            lower, upper = run[0], run[-1]
         return Filter(path, "between", lower=lower, upper=upper)
-    if kind == "find":
-        def words(strings: list[str]) -> list[str]:  # that have lexemes
-            return [w for text in strings for w in text.split()
-                    if w in SEARCHABLE and ref.LEXEMES[w]]
-        mine = words(ref.strings(value)) or words([t for v in there for t in ref.strings(v)])
-        search = " ".join(draw(st.lists(st.sampled_from(mine) if bool(mine) and draw(
-            st.integers(0, 5)) else st.sampled_from(SEARCHABLE), min_size=1, max_size=2)))
+    if kind == "find":  # words the target holds (or another form of), first one that not
+        def holds(found: Any, word: str) -> bool:  # every record there holds
+            return ref.LEXEMES[word] <= frozenset().union(*map(ref.lexemes, ref.strings(found)))
+        mine = SEARCHABLE if blind else [  # "runs" finds "running"
+            w for w in SEARCHABLE if ref.LEXEMES[w] and holds(value, w)]
+        telling = [w for w in mine if not all(holds(ref.at(d, path), w) for d in pool)] or mine
+        search = [draw(st.sampled_from(telling)),
+                  *draw(st.lists(st.sampled_from(mine), max_size=1))]
         return Filter(path, "find", draw(st.sampled_from(["identity", "searchable"])),
-                      search=search)
-    part = draw(st.sampled_from(PARTS))
-    found = parts_at(transform, part, pool, path)
-    numbers = st.sampled_from(found) if bool(found) and draw(st.integers(0, 4)) else \
-        st.integers(0, 60)
+                      search=" ".join(search))
+    found: list[Any] = []
+    if blind:
+        part = draw(st.sampled_from(PARTS))
+    else:
+        part, found = telling_parts(draw, transform, pool, path)
+    numbers = st.sampled_from(found) if found else st.integers(0, 60)
     if operator == "in":
         return Filter(path, "in", transform, part,  # type: ignore[arg-type]
-                      value=draw(st.lists(numbers, min_size=1, max_size=3)))
-    lower, upper = sorted([draw(numbers), draw(numbers)], key=ref.number)
-    if not draw(st.integers(0, 5)):
+                      value=draw(st.lists(numbers, min_size=1, max_size=2)))
+    if found:
+        lower, upper = found[0], found[-1]
+    else:
         lower, upper = draw(st.integers(0, 30)), draw(st.integers(0, 2100))
     return Filter(path, "between", transform, part,  # type: ignore[arg-type]
                   lower=lower, upper=upper)
@@ -276,21 +361,22 @@ def count(query: PageQuery, stored: list[tuple[str, str, Any]]) -> None:
 
 
 def test_both_backends_and_the_reference_agree(stores: list[tuple[Store, str]]) -> None:
-    """The property (`_agree`), then whether it tested much: each kind of filter occurred,
-    and selected some but not all records of its endpoint in a fair share of the examples
-    (the generators draw it from the stored documents); a property test whose filters match
-    everything or nothing would test little. (One test, so that under xdist the counts are
-    always those of this process's run.)"""
+    """The property (`_agree`), then whether it tested much: a filter that matches every
+    record or none tells little about either backend. Each kind of filter occurred, and each
+    that occurred 10 times or more selected some but not all records of its endpoint in 30%
+    of them, and all kinds in 70% (seen: 60-100% per kind, 86-96% overall, under the ci
+    profile and random runs; a blind filter, one in twelve, mostly selects none, and
+    Hypothesis repeats examples, so a kind drawn rarely varies much). (One test, so that
+    under xdist the counts are always those of this process's run.)"""
     for counter in (OCCURRED, INFORMATIVE, EXAMPLES):
         counter.clear()
     _agree(stores)
-    fractions = {k: INFORMATIVE[k] / OCCURRED[k] for k in OCCURRED}
-    print({k: f"{INFORMATIVE[k]}/{OCCURRED[k]}" for k in KINDS}, EXAMPLES)
+    fractions = {k: f"{INFORMATIVE[k]}/{OCCURRED[k]}" for k in KINDS}
+    print(fractions, EXAMPLES)
     assert set(OCCURRED) == set(KINDS), fractions
-    assert all(INFORMATIVE[k] >= 1 for k in KINDS if OCCURRED[k] >= 10), fractions
-    # Not yet 30% per kind: find, textIn and the date parts are informative in 10-60% of a
-    # run's filters, and how often each kind occurs varies much from run to run.
-    assert sum(INFORMATIVE.values()) >= 0.3 * sum(OCCURRED.values()), fractions
+    assert all(INFORMATIVE[k] >= 0.3 * OCCURRED[k] for k in KINDS if OCCURRED[k] >= 10), \
+        fractions
+    assert sum(INFORMATIVE.values()) >= 0.7 * sum(OCCURRED.values()), fractions
 
 
 def decoded(text: str) -> Any:
