@@ -515,3 +515,64 @@ def test_unix_time_below_a_double(stores: list[tuple[Store, str]], backend: int)
     found, expected = run_on(*stores[backend], f, datas)
     assert [d["s"] for _, _, d in expected] == [Decimal("1e-400")]
     assert found == expected
+
+
+# --- every value of every part, every word: fixed, on both backends -------------------------
+# The property's examples meet a rare part value (a Sunday, a third quarter) or a word form
+# only now and then; these check each one every run.
+
+# Seven days in a row (every weekday), a day in each month (every quarter), the reference's
+# dates, and unix times of the same moments.
+WEEK_AND_MONTHS = [f"2023-01-{d:02}T10:00:00Z" for d in range(1, 8)] + \
+    [f"2023-{m:02}-15T23:30:00-01:00" for m in range(1, 13)]
+MOMENTS = [*WEEK_AND_MONTHS, *ref.DATES]
+UNIX_TIMES = sorted({ref.iso_micros(d) // 10**6 for d in MOMENTS if ref.iso_micros(d)})
+
+
+def _stored_page(store: Store, hat_id: str, endpoint: str, f: Filter) -> list[str]:
+    query = PageQuery((EndpointSelect(endpoint, (f,), None),), False, False, 0, None)
+    return sorted(r.record_id for r in store.records.page(hat_id, query))
+
+
+def _each_value_selects_as_the_reference(stores: list[tuple[Store, str]], datas: list[Any],
+                                         filters: Callable[[list[Any]], list[Filter]]) -> None:
+    """`datas` stored on both backends; every filter `filters` makes from them selects on
+    each backend the records the reference selects."""
+    endpoint = f"fixed{next(_rounds)}/e"
+    elements = [NewElement(records.new_record(endpoint, d)) for d in datas]
+    stored = [(endpoint, e.record.record_id, decoded(e.record.data)) for e in elements]
+    for store, hat_id in stores:
+        writes.insert(store, hat_id, elements, 1)
+    for f in filters([data for _, _, data in stored]):
+        expected = sorted(record_id for _, record_id, data in stored if ref.passes(f, data))
+        for store, hat_id in stores:
+            assert _stored_page(store, hat_id, endpoint, f) == expected, (store.dialect, f)
+
+
+@pytest.mark.parametrize(("transform", "moments"), [
+    ("datetimeExtract", MOMENTS), ("timestampExtract", UNIX_TIMES)])
+@pytest.mark.parametrize("part", PARTS)
+def test_every_value_of_a_date_part(stores: list[tuple[Store, str]], transform: str,
+                                    part: str, moments: list[Any]) -> None:
+    """For each value the part takes among the moments (at most 8, spread out): the records
+    whose moment has it, and no other."""
+    def filters(datas: list[Any]) -> list[Filter]:
+        micros = ref.iso_micros if transform == "datetimeExtract" else ref.unix_micros
+        found = sorted({v for d in datas for v in [ref.date_part(part, micros(d["s"]))]
+                        if v is not None}, key=ref.number)
+        spread = found[::max(1, len(found) // 8)]
+        assert len(spread) > 1 or part in ("millennium",), found
+        return [Filter(("s",), "in", transform, part, value=[v])  # type: ignore[arg-type]
+                for v in spread]
+
+    _each_value_selects_as_the_reference(stores, [{"s": m} for m in moments], filters)
+
+
+def test_every_word_finds_its_forms(stores: list[tuple[Store, str]]) -> None:
+    """Each search word finds the records holding a form of it (running, runs, Running) and
+    no other."""
+    def filters(datas: list[Any]) -> list[Filter]:
+        return [Filter(("s",), "find", search=w) for w in SEARCHABLE]
+
+    words = list(dict.fromkeys(SEARCHABLE))
+    _each_value_selects_as_the_reference(stores, [{"s": w} for w in words], filters)
