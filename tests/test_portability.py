@@ -9,6 +9,7 @@ import io
 import sqlite3
 import tarfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -527,3 +528,43 @@ def gzip_members(path: Path) -> bytes:
     with tarfile.open(path, "r:gz") as tar:
         return b"".join(tar.extractfile(m).read() for m in tar.getmembers()  # type: ignore[union-attr]
                         if m.isfile())
+
+
+@pytest.mark.postgres
+def test_an_import_during_an_index_build_analyzes_after_its_commit(tmp_path: Path) -> None:
+    """While an order index is being built (the maintenance lock is held), an import into
+    PostgreSQL does not ANALYZE in its transaction (that would deadlock with the build): it
+    commits, and the ANALYZE runs once the build is over, before the command ends."""
+    with database("sqlite", tmp_path, "source") as source, postgres_schema() as target:
+        fill(source)
+        export(source, tmp_path / "hat.tar.gz")
+        store = open_store(target)
+        store.migrate()
+        store.close()
+
+        def analyzed() -> int:
+            with psycopg.connect(target) as conn:
+                row = conn.execute("SELECT analyze_count FROM pg_stat_user_tables WHERE"
+                                   " relname = 'records' AND schemaname = current_schema()"
+                                   ).fetchone()
+            return int(row[0]) if row else 0
+
+        before = analyzed()
+        results: list[Result] = []
+        with psycopg.connect(target, autocommit=True) as holder:
+            holder.execute("SELECT pg_advisory_lock(7401, 0)")
+            command = threading.Thread(
+                target=lambda: results.append(import_(target, tmp_path / "hat.tar.gz")))
+            command.start()
+            deadline = time.monotonic() + 60
+            while hat_rows(target)["hats"] == 0 and time.monotonic() < deadline:
+                time.sleep(0.1)  # committed while the lock is held
+            assert hat_rows(target)["hats"] == 1 and command.is_alive()
+            assert analyzed() == before
+            holder.execute("SELECT pg_advisory_unlock(7401, 0)")
+            command.join(60)
+        assert results and results[0].exit_code == 0, results
+        deadline = time.monotonic() + 10
+        while analyzed() == before and time.monotonic() < deadline:
+            time.sleep(0.1)  # the statistics counters are flushed a moment later
+        assert analyzed() > before

@@ -10,6 +10,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from openhat.storage.postgres.records import try_maintenance_xact_lock
 from openhat.storage.sql.portable import PortableTable, PortableWriter, Row
 from openhat.storage.sql.runner import Sql
 
@@ -21,6 +22,7 @@ class PostgresPortable(PortableWriter):
         super().__init__(sql)
         self._ordered: set[tuple[str, str]] = set()
         self._loaded: set[str] = set()
+        self.unanalyzed = False  # loaded, but ANALYZE left to after the commit
 
     def _json_text(self, column: str) -> str:
         return f"{column}::text"
@@ -39,10 +41,15 @@ class PostgresPortable(PortableWriter):
     def finish(self) -> None:
         """Move the sequences on, and ANALYZE what was loaded, in the transaction (it counts
         its own new rows): with the statistics of an empty table the planner reads a
-        million-record HAT many times slower (perf-notes), from the first request on."""
+        million-record HAT many times slower (perf-notes), from the first request on.
+        While an order index is being built the ANALYZE would deadlock with it
+        (postgres/records.py, the maintenance lock), so it then runs after the commit."""
         with self._sql.connection() as conn:
             for table, column in sorted(self._ordered):
                 advance_sequence(conn, table, column)
+            if self._loaded and not try_maintenance_xact_lock(conn):
+                self.unanalyzed = True
+                return
             for table in sorted(self._loaded):
                 conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
 

@@ -11,7 +11,9 @@ runs after the commit (PostgresStore.note_bulk_write, through `tx.after_commit`)
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -28,9 +30,16 @@ from openhat.storage.sql.runner import Sql
 Connection = psycopg.Connection[tuple[Any, ...]]
 log = logging.getLogger("openhat.storage")
 
-# The advisory lock one order-index build holds (per schema and index name), so a build in
-# one process is never mistaken by another for a failed build's leftover.
-_BUILD_LOCK = "7401, hashtext(current_schema() || '.' || %s)"
+# One advisory lock per database for the schema work openhat does beside requests: every
+# order-index build and drop, and its ANALYZEs of `records`. Two of them at once deadlock in
+# PostgreSQL: CREATE INDEX CONCURRENTLY waits for every older snapshot, among them that of a
+# second build (or ANALYZE) queued for the table lock the first holds (seen in CI: "deadlock
+# detected", and no index). Holding it also tells another process that an invalid index is
+# being built, not a failed build's leftover. It is taken by polling pg_try_advisory_lock,
+# never by waiting in pg_advisory_lock: a statement that waits holds a snapshot, which the
+# build holding the lock would wait for in turn.
+_MAINTENANCE_LOCK = "7401, 0"
+_POLL_S = 0.05
 
 _RECORD_COLUMNS = "hat_id, record_id, endpoint, data, hash, created_at, updated_at"
 
@@ -43,14 +52,36 @@ def _valid(conn: psycopg.Connection[Any], name: str) -> bool | None:
     return None if row is None else bool(row[0])
 
 
+def _try_maintenance_lock(conn: psycopg.Connection[Any], scope: str = "") -> bool:
+    """Take the maintenance lock if it is free; `scope` "_xact" for one held to the commit."""
+    (locked,) = conn.execute(f"SELECT pg_try_advisory{scope}_lock({_MAINTENANCE_LOCK})"
+                             ).fetchone() or (False,)
+    return bool(locked)
+
+
+@contextmanager
+def maintenance_lock(conn: psycopg.Connection[Any]) -> Iterator[None]:
+    """Hold the maintenance lock for the block (an autocommit connection: polled, see above)."""
+    while not _try_maintenance_lock(conn):
+        time.sleep(_POLL_S)
+    try:
+        yield
+    finally:
+        conn.execute(f"SELECT pg_advisory_unlock({_MAINTENANCE_LOCK})")
+
+
+def try_maintenance_xact_lock(conn: psycopg.Connection[Any]) -> bool:
+    """In a transaction: take the maintenance lock until the commit if it is free. Never
+    waited for there: the transaction's snapshot would hold up the build holding the lock."""
+    return _try_maintenance_lock(conn, "_xact")
+
+
 def drop_failed_build(conn: psycopg.Connection[Any], name: str) -> bool | None:
-    """Drop the invalid index `name` if no build holds its lock, so that the next attempt can
+    """Drop the invalid index `name` if no build is running, so that the next attempt can
     make it; the index's validity afterwards. Looked at again under the lock: a build that
     ended since the caller saw the index invalid has made it, and it stays."""
-    (locked,) = conn.execute(f"SELECT pg_try_advisory_lock({_BUILD_LOCK})",
-                             (name,)).fetchone() or (False,)
-    if not locked:
-        return False  # being built
+    if not _try_maintenance_lock(conn):
+        return False  # being built (or other maintenance runs): looked at again later
     try:
         valid = _valid(conn, name)
         if valid is False:
@@ -58,7 +89,7 @@ def drop_failed_build(conn: psycopg.Connection[Any], name: str) -> bool | None:
             return None
         return valid
     finally:
-        conn.execute(f"SELECT pg_advisory_unlock({_BUILD_LOCK})", (name,))
+        conn.execute(f"SELECT pg_advisory_unlock({_MAINTENANCE_LOCK})")
 
 
 def order_indexes(reads: Sql) -> query_indexes.OrderIndexes:
@@ -76,17 +107,13 @@ def order_indexes(reads: Sql) -> query_indexes.OrderIndexes:
         return bool(valid)
 
     def create(name: str, endpoint: str, path: Path, descending: bool) -> None:
-        """Build under the index's lock (a build running in another process is waited for,
-        then found made); a failed build's invalid leftover is dropped first."""
+        """Build under the maintenance lock (a build running in another process is waited
+        for, then found made); a failed build's invalid leftover is dropped first."""
         sql = postgres_query.order_index_sql(name, endpoint, path, descending)
-        with reads.connection() as conn:
-            conn.execute(f"SELECT pg_advisory_lock({_BUILD_LOCK})", (name,))
-            try:
-                if _valid(conn, name) is False:  # (a valid one, built meanwhile, stays)
-                    conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}".encode())
-                conn.execute(sql.replace("%%", "%").encode())
-            finally:
-                conn.execute(f"SELECT pg_advisory_unlock({_BUILD_LOCK})", (name,))
+        with reads.connection() as conn, maintenance_lock(conn):
+            if _valid(conn, name) is False:  # (a valid one, built meanwhile, stays)
+                conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}".encode())
+            conn.execute(sql.replace("%%", "%").encode())
             try:
                 conn.execute(b"ANALYZE records")  # statistics for the new expressions
             except psycopg.Error as exc:  # e.g. autovacuum analysing at the same moment

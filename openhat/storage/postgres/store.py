@@ -23,7 +23,12 @@ from openhat.storage import migrations, redact_url
 from openhat.storage.base import Store, Tx
 from openhat.storage.postgres import watch
 from openhat.storage.postgres.portable import PostgresPortable
-from openhat.storage.postgres.records import PostgresRecords, PostgresRecordsWriter, order_indexes
+from openhat.storage.postgres.records import (
+    PostgresRecords,
+    PostgresRecordsWriter,
+    maintenance_lock,
+    order_indexes,
+)
 from openhat.storage.rows import HatUnavailable, StorageError
 from openhat.storage.sql.dialect import Dialect
 from openhat.storage.sql.runner import Sql
@@ -37,6 +42,7 @@ _CONNECT_TIMEOUT_S = 10.0
 # once the rows written since the last one pass this share of the table (or this floor).
 _ANALYZE_SHARE = 0.5
 _ANALYZE_FLOOR = 10_000
+_ANALYZE_WAIT_S = 60.0  # how long closing the store waits for an ANALYZE under way
 
 POSTGRES = Dialect(
     name="postgres", pyformat=True, unique_violations=(pg_errors.UniqueViolation,),
@@ -63,6 +69,7 @@ class PostgresStore(Store):
         self._written_since_analyze = 0
         self._analyzed_rows: float | None = None
         self._analyzing = False
+        self._analyzer: threading.Thread | None = None
         reads = Sql(POSTGRES, self._read)
         Store.__init__(self, POSTGRES, reads, PostgresRecords(reads, order_indexes(reads)))
 
@@ -91,8 +98,10 @@ class PostgresStore(Store):
         with self._write(hat_id) as conn:
             sql = Sql(POSTGRES, lambda: nullcontext(conn))
             records = PostgresRecordsWriter(sql, self.records.indexes)
-            tx = Tx(hat_id, sql, records, PostgresPortable(sql))
-            tx.after_commit.append(lambda: self.note_bulk_write(records.written))
+            portable = PostgresPortable(sql)
+            tx = Tx(hat_id, sql, records, portable)
+            tx.after_commit.append(lambda: self.note_bulk_write(records.written,
+                                                                portable.unanalyzed))
             yield tx
 
     def watch(self, changed: Callable[[str], None]) -> Callable[[], None]:
@@ -134,13 +143,19 @@ class PostgresStore(Store):
         }
 
     def close(self) -> None:
+        """Lets an ANALYZE under way end first (a command such as `import` closes the store
+        right after its load), then closes the pool."""
+        analyzer = self._analyzer
+        if analyzer is not None and analyzer.is_alive():
+            analyzer.join(_ANALYZE_WAIT_S)
         self._pool.close()
 
-    def note_bulk_write(self, rows: int) -> None:
-        """Count `rows` written; once they pass a share of the table as last analyzed,
-        ANALYZE in the background, so the planner never works from the statistics of a far
-        smaller table (perf-notes) and no request waits for it."""
-        if rows <= 0:
+    def note_bulk_write(self, rows: int, unanalyzed: bool = False) -> None:
+        """Count `rows` written; once they pass a share of the table as last analyzed (or
+        when a bulk load could not analyze in its transaction: `unanalyzed`), ANALYZE in the
+        background, so the planner never works from the statistics of a far smaller table
+        (perf-notes) and no request waits for it."""
+        if rows <= 0 and not unanalyzed:
             return
         with self._analyze_lock:
             self._written_since_analyze += rows
@@ -150,16 +165,19 @@ class PostgresStore(Store):
                                          " 'records'::regclass").fetchone()
                 self._analyzed_rows = max(float(found[0]) if found else 0.0, 0.0)
             threshold = max(_ANALYZE_FLOOR, _ANALYZE_SHARE * self._analyzed_rows)
-            if self._analyzing or self._written_since_analyze < threshold:
+            if self._analyzing or (self._written_since_analyze < threshold
+                                   and not unanalyzed):
                 return
             self._analyzed_rows += self._written_since_analyze
             self._written_since_analyze = 0
             self._analyzing = True
-        threading.Thread(target=self._analyze, name="openhat-analyze", daemon=True).start()
+        self._analyzer = threading.Thread(target=self._analyze, name="openhat-analyze",
+                                          daemon=True)
+        self._analyzer.start()
 
     def _analyze(self) -> None:
         try:
-            with self._read() as conn:
+            with self._read() as conn, maintenance_lock(conn):
                 conn.execute("ANALYZE records")
                 conn.execute("ANALYZE record_links")
         except (psycopg.Error, PoolTimeout, PoolClosed) as exc:
