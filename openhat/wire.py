@@ -27,6 +27,25 @@ Errors = dict[str, list[dict[str, Any]]]
 # Ints, and larger values would overflow the databases' integers.
 MAX_INT = 2**31 - 1
 
+# A whole number as the original's Java parsers read a query parameter (Integer.parseInt,
+# Long.parseLong): an optional sign, then decimal digits (any script's, as Java's
+# Character.digit reads them; `²` is no decimal digit). Python's int() also accepts spaces
+# around the digits and underscores between them, which Java refuses, so a parameter never
+# reaches int() unchecked (found by a query with `²`: str.isdigit() said yes, int() failed).
+_WHOLE_NUMBER = re.compile(r"[+-]?\d+")
+
+
+def whole_number(text: str, low: int, high: int) -> int | None:
+    """`text` as a whole number from `low` to `high`, or None when it is none or outside."""
+    if _WHOLE_NUMBER.fullmatch(text) is None:
+        return None
+    try:
+        value = int(text)
+    except ValueError:  # more digits than int() converts (sys.get_int_max_str_digits)
+        return None
+    return value if low <= value <= high else None
+
+
 UNSUPPORTED_PATH_KEYS = "quotes, backslashes and control characters are not supported in paths"
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from openhat.audit.service import ACTOR_KINDS
 from openhat.errors import BadRequest
 from openhat.storage.rows import AuditEntry, AuditFilter
-from openhat.wire import MAX_INT, Json
+from openhat.wire import MAX_INT, Json, whole_number
 
 MAX_TAKE = 1000
 
@@ -18,8 +18,9 @@ def _time(params: Mapping[str, str], name: str) -> int | None:
     raw = params.get(name)
     if raw is None:
         return None
-    if raw.isdigit():
-        return int(raw)
+    ms = whole_number(raw, 0, 2**63 - 1)
+    if ms is not None:
+        return ms
     try:
         parsed = datetime.fromisoformat(raw)
     except ValueError:
@@ -32,22 +33,31 @@ def _count(params: Mapping[str, str], name: str, default: int, most: int) -> int
     raw = params.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or int(raw) > min(most, MAX_INT):
+    count = whole_number(raw, 0, min(most, MAX_INT))
+    if count is None:
         raise BadRequest(f"Invalid parameter {name}: a whole number from 0 to {most}")
-    return int(raw)
+    return count
+
+
+def _text(params: Mapping[str, str], name: str) -> str | None:
+    """A text parameter; no NUL, which no stored text holds and PostgreSQL refuses."""
+    raw = params.get(name)
+    if raw is not None and "\x00" in raw:
+        raise BadRequest(f"Invalid parameter {name}: NUL is not allowed")
+    return raw
 
 
 def parse_filter(params: Mapping[str, str]) -> AuditFilter:
     """`since`, `until`, `actor` (KIND or KIND:ID), `action`, `endpoint`, `skip`, `take`.
     Raises BadRequest."""
-    actor = params.get("actor")
+    actor = _text(params, "actor")
     kind, _, actor_id = (actor or "").partition(":")
     if actor is not None and kind not in ACTOR_KINDS:
         raise BadRequest(f"Invalid parameter actor: KIND or KIND:ID, KIND one of"
                          f" {', '.join(ACTOR_KINDS)}")
     return AuditFilter(_time(params, "since"), _time(params, "until"),
                        kind if actor is not None else None, actor_id or None,
-                       params.get("action"), params.get("endpoint"),
+                       _text(params, "action"), _text(params, "endpoint"),
                        _count(params, "skip", 0, MAX_INT), _count(params, "take", 100, MAX_TAKE))
 
 

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from openhat.storage import jsonsem
-from openhat.wire import Json, is_number
+from openhat.wire import Json, is_number, whole_number
 
 DateKind = Literal["iso", "unix", "unix-text"]  # ISO-8601 text, unix seconds, as text
 
@@ -83,8 +83,8 @@ def moment_iso(value: Any) -> float | None:
 
 
 def moment_unix(value: Any) -> float | None:
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value)
+    if isinstance(value, str):  # a string of whole seconds counts as the number
+        value = whole_number(value.strip(), -(2**63), 2**63 - 1)
     found = jsonsem.from_unix(value)
     return None if found is None else found.timestamp()
 

@@ -21,6 +21,7 @@ from openhat.records.wire import valid_endpoint
 from openhat.storage.base import Store
 from openhat.storage.rows import User
 from openhat.storage.sql.changes import ACCESS
+from openhat.wire import whole_number
 
 ROWS_PER_READ = 100
 
@@ -140,9 +141,11 @@ def start_after(store: Store, hat_id: str, last_event_id: str | None) -> int:
     counter = store.changes.counter(hat_id)
     if last_event_id is None:
         return counter.last_id
-    if not last_event_id.isdigit():
+    # An id as handed out: ASCII digits only (no sign, no other script's digits).
+    plain = last_event_id.isascii() and last_event_id.isdigit()
+    after = whole_number(last_event_id, 0, 2**63 - 1) if plain else None
+    if after is None:
         raise BadRequest(f"Last-Event-ID must be an event id, not {last_event_id!r}")
-    after = int(last_event_id)
     if after > counter.last_id:
         raise BadRequest(f"Last-Event-ID {after} is newer than the newest event")
     if after < counter.pruned_through:

@@ -219,7 +219,12 @@ async def _handle(request: Request, state: AppState, handler: Handler, rule: Rul
 
 def _small_body(request: Request) -> bool:
     declared = request.headers.get("content-length")
-    return declared is not None and declared.isdigit() and int(declared) <= EARLY_BODY_BYTES
+    return declared is not None and _digits(declared) and int(declared) <= EARLY_BODY_BYTES
+
+
+def _digits(header: str) -> bool:
+    """Whether a header holds ASCII digits only (str.isdigit() also says yes to `²`)."""
+    return header.isascii() and header.isdigit()
 
 
 def _handle_now(request: Request, state: AppState, handler: Handler, rule: Rule | None,
@@ -320,7 +325,7 @@ async def read_body(request: Request, settings: Settings) -> bytes:
         raise UnsupportedMediaType(f"Expecting application/json body, not {content_type}")
     limit = settings.max_body_bytes
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and _digits(declared) and int(declared) > limit:
         raise PayloadTooLarge(f"Request body exceeds {limit} bytes")
     chunks: list[bytes] = []
     size = 0

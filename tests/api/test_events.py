@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx2 as httpx
 import pytest
@@ -159,9 +159,15 @@ def test_resume_after_a_gap(server: Server) -> None:
         with server.stream("?endpoint=gap" + query, headers=headers) as stream:
             got = _events(stream, 3)
         assert [e.data["recordId"] for e in got] == missed
-    for bad in ("not-a-number", "999999999"):
-        with server.stream("?endpoint=gap", headers={"Last-Event-ID": bad}) as stream:
-            assert stream.status == 400, stream.body
+    # Not an id handed out: text, newer than the newest, `²` (str.isdigit() says yes, int()
+    # fails: was a 500), other scripts' digits, a sign, a space, more digits than int() reads.
+    for bad in ("not-a-number", "999999999", "²", "٣", "-1", "+1", " 1", "9" * 5000):
+        # As a header too, where it survives as it is (latin-1, no spaces around it).
+        header = bad == bad.strip() and (bad.isascii() or bad == "²")
+        asked = [("", {"Last-Event-ID": bad})] if header else []
+        for query, headers in [*asked, (f"&Last-Event-ID={quote(bad)}", {})]:
+            with server.stream("?endpoint=gap" + query, headers=headers) as stream:
+                assert stream.status == 400, (bad, stream.body)
 
 
 def test_an_application_hears_only_its_namespaces(server: Server) -> None:

@@ -272,9 +272,12 @@ def test_far_locations_do_not_geotag(owner: TestClient) -> None:
 @pytest.mark.parametrize("record", [
     {**TWEET, "lastUpdated": "not a date"}, {"text": "no date"},
     {**SPOTIFY, "track": {"name": "no album"}},
+    # Unix seconds as text that int() could not read: each was a 500 for the whole feed.
+    *({**INSTAGRAM_V1, "created_time": t} for t in ("²", "--1525166700", "9" * 5000)),
 ])
 def test_unreadable_records_are_left_out(owner: TestClient, record: dict[str, Any]) -> None:
-    endpoint = "spotify/feed" if "track" in record else "twitter/tweets"
+    endpoint = "spotify/feed" if "track" in record else \
+        "instagram/feed" if "images" in record else "twitter/tweets"
     save(owner, [(endpoint, record)])
     assert owner.get(f"{FEED}?{WINDOW}").json() == []
 

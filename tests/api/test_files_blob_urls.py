@@ -52,7 +52,13 @@ def test_content_url_points_at_the_hat_itself(owner: TestClient) -> None:
     assert url.startswith(f"http://{DOMAIN}/api/v2.6/files/blob/testtestfile.png?expires=")
 
 
-@pytest.mark.parametrize("tamper", ["signature", "expires", "file", "unsigned", "hex-case"])
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+# An expiry is ASCII digits only: `²` passes str.isdigit() but not int() (it was a 500), and
+# the same moment in other digits or with a sign would reuse a signature made for other text.
+@pytest.mark.parametrize("tamper", ["signature", "expires", "file", "unsigned", "hex-case",
+                                    "superscript", "other-digits", "sign", "space"])
 def test_a_tampered_upload_url_is_refused(owner: TestClient, blobs: Path, tamper: str) -> None:
     path, query = signed(upload(owner)["contentUrl"])
     other = upload(owner, {"name": "other.png", "source": "test"})["fileId"]
@@ -65,6 +71,12 @@ def test_a_tampered_upload_url_is_refused(owner: TestClient, blobs: Path, tamper
         path = path.rsplit("/", 1)[0] + "/" + other
     elif tamper == "unsigned":
         query = {}
+    elif tamper == "superscript":
+        query["expires"] = "²"
+    elif tamper == "other-digits":
+        query["expires"] = query["expires"].translate(ARABIC_INDIC)
+    elif tamper in ("sign", "space"):
+        query["expires"] = ("+" if tamper == "sign" else "%20") + query["expires"]
     else:
         query["signature"] = query["signature"].upper()
     response = put_bytes(owner, with_query(path, **query) if query else path)

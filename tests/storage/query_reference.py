@@ -139,8 +139,9 @@ def at(data: Any, path: tuple[str, ...]) -> Any:
                 return MISSING
             data = data[key]
         elif isinstance(data, list) and re.fullmatch("[0-9]+", key):
-            index = int(key)
-            if index >= len(data):
+            significant = key.lstrip("0") or "0"  # no int() of thousands of digits
+            index = int(significant) if len(significant) <= 10 else 2**31
+            if index >= min(len(data), 2**31):  # past a 32-bit int: no element (docs)
                 return MISSING
             data = data[index]
         else:

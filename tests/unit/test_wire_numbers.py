@@ -4,6 +4,7 @@ body gets (orjson's, or the exact one) never changes what is stored."""
 from __future__ import annotations
 
 import json
+import unicodedata
 from decimal import Decimal
 from typing import Any
 
@@ -118,3 +119,34 @@ def test_when_the_scan_finds_nothing_orjson_reads_every_number_exactly(text: str
 ])
 def test_the_scan_counts_only_where_a_number_can_begin(text: str, found: bool) -> None:
     assert wire._may_lose(text) is found
+
+
+def java_parse(text: str, low: int, high: int) -> int | None:
+    """Java's Long.parseLong, written from its documentation: an optional ASCII sign, then
+    one or more characters that Character.digit reads as decimal digits (Unicode's decimal
+    digits, category Nd), nothing else; None where it throws or the value is outside."""
+    body = text[1:] if text[:1] in ("+", "-") else text
+    if not body or any(unicodedata.category(c) != "Nd" for c in body):
+        return None
+    value = 0
+    for c in body:
+        value = value * 10 + unicodedata.decimal(c)
+    value = -value if text.startswith("-") else value
+    return value if low <= value <= high else None
+
+
+# Other scripts' decimal digits (Arabic-Indic 0 and 3, Persian 5, Devanagari 7, Thai 3), and
+# digits that are not decimal ones (superscripts, a fraction).
+DIGITISH = st.sampled_from("0123456789\u0660\u0663\u06f5\u096d\u0e53²³¹½ _-+\n\t.e")
+
+
+@given(st.text(DIGITISH, max_size=12) | st.text(max_size=6)
+       | st.integers().map(str) | st.integers(0, 40).map(lambda n: "9" * n))
+def test_whole_numbers_are_read_as_java_reads_them(text: str) -> None:
+    for low, high in ((0, wire.MAX_INT), (-(2**63), 2**63 - 1)):
+        assert wire.whole_number(text, low, high) == java_parse(text, low, high), text
+
+
+def test_whole_numbers_past_the_digits_int_reads_are_none() -> None:
+    assert wire.whole_number("9" * 5000, 0, 2**63 - 1) is None
+    assert wire.whole_number("²", 0, 9) is None  # str.isdigit() says yes, int() refuses

@@ -28,7 +28,7 @@ import orjson
 from openhat.storage import jsonsem
 from openhat.storage.query import Filter, Path
 from openhat.storage.sql.pages import PageSql
-from openhat.wire import dumps, is_number, parse_json
+from openhat.wire import MAX_INT, dumps, is_number, parse_json
 
 # --- functions registered on each connection ---------------------------------------------
 
@@ -72,6 +72,16 @@ def lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _array_index(digits: str) -> int:
+    """The array index a digit-only key names. PostgreSQL reads it as a 32-bit int, and a
+    larger one (leading zeros aside) indexes no element; SQLite's JSON paths wrap past 63
+    bits (`$[9223372036854775808]` is the first element), so such a key gets the first index
+    no array reaches (2**31 elements would take gigabytes)."""
+    significant = digits.lstrip("0") or "0"
+    return int(significant) if len(significant) <= 10 and int(significant) <= MAX_INT \
+        else MAX_INT + 1
+
+
 def path_sql(path: Path, data: str = "data") -> str:
     """An SQL expression giving the JSON1 path for `path`. A digit-only key indexes an array
     when the value there is an array, and is an object key otherwise (as PostgreSQL's `#>`)."""
@@ -82,7 +92,8 @@ def path_sql(path: Path, data: str = "data") -> str:
             prefix = " || ".join([*pieces, lit(static)])
             pieces.append(lit(static))
             pieces.append(f"CASE json_type({data}, {prefix}) WHEN 'array' THEN"
-                          f" {lit(f'[{int(key)}]')} ELSE {lit(f'.{_quoted(key)}')} END")
+                          f" {lit(f'[{_array_index(key)}]')} ELSE {lit(f'.{_quoted(key)}')}"
+                          " END")
             static = ""
         else:
             static += "." + _quoted(key)

@@ -21,7 +21,7 @@ from openhat.records.wire import (
 )
 from openhat.web.context import TOKEN_FIELD, Call
 from openhat.web.responses import JsonResponse, message
-from openhat.wire import MAX_INT, Json, parse_uuid
+from openhat.wire import MAX_INT, Json, parse_uuid, whole_number
 
 
 def path_endpoint(request: Request) -> str:
@@ -38,13 +38,11 @@ def int_param(request: Request, name: str, default: int) -> int:
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    try:
-        value = int(raw)
-        if value > MAX_INT:  # the original's parameters are 32-bit Ints (found by fuzzing:
-            raise ValueError  # larger values overflowed the database's integers)
-    except ValueError:
-        raise BadRequest(f'Cannot parse parameter {name} as Int: For input string: "{raw}"') \
-            from None
+    # The original's parameters are 32-bit Ints (found by fuzzing: larger values overflowed
+    # the database's integers).
+    value = whole_number(raw, -MAX_INT - 1, MAX_INT)
+    if value is None:
+        raise BadRequest(f'Cannot parse parameter {name} as Int: For input string: "{raw}"')
     if value < 0:
         raise BadRequest(f"Invalid parameter {name}: must not be negative, got {value}")
     return value

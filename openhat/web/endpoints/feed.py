@@ -10,6 +10,7 @@ from openhat.feed import service as feed
 from openhat.identity import permissions
 from openhat.web.context import Call
 from openhat.web.responses import JsonResponse
+from openhat.wire import whole_number
 
 
 def can_read_feed(p: permissions.Principal, request: Request) -> bool:
@@ -20,14 +21,12 @@ def _seconds(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if raw is None:
         return None
-    try:
-        value = int(raw)
-        if not -(2**63) <= value < 2**63:  # the original's Long (found by fuzzing: larger
-            raise ValueError  # values overflowed the database's integers)
-        return value
-    except ValueError:
-        raise BadRequest(f'Cannot parse parameter {name} as Long: For input string: "{raw}"') \
-            from None
+    # The original's Long (found by fuzzing: larger values overflowed the database's
+    # integers).
+    value = whole_number(raw, -(2**63), 2**63 - 1)
+    if value is None:
+        raise BadRequest(f'Cannot parse parameter {name} as Long: For input string: "{raw}"')
+    return value
 
 
 def get_feed(call: Call) -> Response:
