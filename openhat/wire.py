@@ -247,6 +247,15 @@ def is_object(value: Any, path: str, errors: Errors) -> TypeGuard[dict[str, Any]
     return False
 
 
+def nul_refused(value: str, path: str, errors: Errors) -> bool:
+    """Whether `value` holds NUL, recorded as the error at `path`: PostgreSQL's text refuses
+    it (a 500 there), so a body's text is refused on every backend alike."""
+    if "\x00" not in value:
+        return False
+    error(errors, path, "error.pattern")
+    return True
+
+
 def raise_if(errors: Errors) -> None:
     if errors:
         raise BadRequest(errors)

@@ -15,7 +15,7 @@ from openhat.identity import tokens
 from openhat.identity.passwords import new_password_problems
 from openhat.identity.permissions import Role
 from openhat.storage.rows import User
-from openhat.wire import Errors, Json, error, is_object, parse_uuid, raise_if
+from openhat.wire import Errors, Json, error, is_object, nul_refused, parse_uuid, raise_if
 
 # The role kinds of the original (spec 2.5); anything else is refused.
 ROLE_KINDS = frozenset({
@@ -85,7 +85,7 @@ def _string(body: dict[str, Any], key: str, errors: Errors, required: bool = Tru
     if len(value) > limit:
         error(errors, f"obj.{key}", f"error.maxLength: {limit}")
         return None
-    return value
+    return None if nul_refused(value, f"obj.{key}", errors) else value
 
 
 def _role(value: Any, path: str, errors: Errors) -> str | None:
@@ -99,6 +99,8 @@ def _role(value: Any, path: str, errors: Errors) -> str | None:
 
 
 def _role_text(kind: str, detail: str, path: str, errors: Errors) -> str | None:
+    if nul_refused(kind + detail, path, errors):
+        return None
     role = Role.parse(kind) if not detail else Role(kind.strip().lower(), detail.strip())
     if role.kind not in ROLE_KINDS or len(role.extra) > MAX_NAME:
         error(errors, path, "error.role.unknown")

@@ -9,7 +9,17 @@ from typing import Any
 
 from openhat.files.rules import Template
 from openhat.storage.rows import FileStatus, StoredFile
-from openhat.wire import MAX_TIME, MIN_TIME, Errors, Json, error, is_object, parse_time, raise_if
+from openhat.wire import (
+    MAX_TIME,
+    MIN_TIME,
+    Errors,
+    Json,
+    error,
+    is_object,
+    nul_refused,
+    parse_time,
+    raise_if,
+)
 
 STATUSES = ("Initialized", FileStatus.NEW, FileStatus.COMPLETED, FileStatus.DELETED)
 
@@ -45,7 +55,7 @@ def _text(body: Json, key: str, errors: Errors, required: bool = False) -> str |
     if not isinstance(value, str):
         error(errors, f"obj.{key}", "error.expected.jsstring")
         return None
-    return value
+    return None if nul_refused(value, f"obj.{key}", errors) else value
 
 
 def _tags(body: Json, errors: Errors) -> tuple[str, ...] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -9,6 +10,8 @@ from starlette.testclient import TestClient
 
 from openhat.config import Settings
 from openhat.web.app import create_app
+from tests.api.debit_fixtures import bundle, legacy_request, setup_request
+from tests.app_fixtures import manifest
 from tests.conftest import DOMAIN
 
 API = "/api/v2.6"
@@ -209,3 +212,60 @@ def test_unknown_host_with_several_hats(client: TestClient, store: Any) -> None:
     response = client.get("/users/access_token", headers={"Host": "nobody.example.test"})
     assert response.status_code == 404
     assert response.json() == {"error": "Not Found", "message": "HAT unavailable"}
+
+
+def _string_paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The path of every string in a JSON value."""
+    if isinstance(value, str):
+        return [path]
+    items = value.items() if isinstance(value, dict) else \
+        enumerate(value) if isinstance(value, list) else []
+    return [p for key, item in items for p in _string_paths(item, (*path, key))]
+
+
+def _replaced(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    copied = copy.copy(value)
+    copied[path[0]] = _replaced(value[path[0]], path[1:], new)
+    return copied
+
+
+def realistic_bodies() -> list[tuple[str, str, Any]]:
+    """A valid body of each route that takes text from its caller into the database."""
+    return [
+        ("POST", "/users/user", {"email": "ann@example.com", "name": "Ann",
+                                 "pass": "correct-horse-battery-staple",
+                                 "roles": [{"role": "namespaceread", "detail": "rumpel"}]}),
+        ("POST", f"{API}/files/upload", {"name": "a.png", "source": "test", "title": "t",
+                                         "description": "d", "sourceURL": "https://x/a",
+                                         "contentType": "image/png", "tags": ["t"]}),
+        ("POST", f"{API}/files/search", {"name": "", "source": "", "tags": ["a"]}),
+        ("POST", f"{API}/webhooks", {"url": "https://example.com/hook",
+                                     "endpoints": ["test/test"]}),
+        ("POST", f"{API}/data-debit/dd", setup_request(conditions=bundle("c"))),
+        ("POST", "/api/v2/data-debit/ld", legacy_request()),
+        ("POST", f"{API}/applications", manifest("probeapp", "namespacewrite:rumpel")),
+        ("POST", f"{API}/combinator/c", [{"endpoint": "test/test", "mapping": {"a": "a"},
+                                          "filters": [{"field": "a", "operator": {
+                                              "operator": "contains", "value": "x"}}]}]),
+        ("POST", f"{API}/data-bundle/b", bundle("b")["bundle"]),
+        ("POST", f"{API}/data-batch", [{"endpoint": "test/batch", "data": {"x": "y"},
+                                        "links": [{"endpoint": "test/link",
+                                                   "data": {"z": "w"}}]}]),
+        ("POST", "/control/v2/auth/claim", {"email": "a@example.com", "applicationId": "x"}),
+        ("POST", "/control/v2/auth/passwordReset", {"email": "a@example.com"}),
+        ("POST", f"{API}/report-frontend-action", {"action": "click", "details": {"a": "b"}}),
+    ]
+
+
+def test_nul_in_any_text_of_a_body_is_never_a_5xx(owner: TestClient) -> None:
+    """PostgreSQL's text refuses NUL: a user's email or a file's name with one were 500s there
+    (found by sending NUL in every string of these bodies)."""
+    for method, path, body in realistic_bodies():
+        for at in _string_paths(body):
+            for text in ("\x00", "a\x00b"):
+                response = owner.request(method, path, json=_replaced(body, at, text))
+                assert response.status_code < 500, (method, path, at, response.text)
+                if response.status_code >= 400:
+                    assert "message" in response.json(), (method, path, at)
