@@ -22,6 +22,7 @@ from openhat.applications import service as applications
 from openhat.audit import service as audit
 from openhat.config import Settings
 from openhat.errors import (
+    BadRequest,
     Forbidden,
     NotAuthenticated,
     NotFound,
@@ -243,7 +244,13 @@ def _context(request: Request, state: AppState) -> HatContext:
 def _admitted(request: Request, state: AppState, rule: Rule | None, body: Body,
               raw: bytes) -> Call:
     """The request's Call: its HAT, its parsed `body` (when given), and its caller, who has
-    passed `rule`. Raises NotFound, the body's 4xx, NotAuthenticated or Forbidden."""
+    passed `rule`. Raises BadRequest for NUL in the path, NotFound, the body's 4xx,
+    NotAuthenticated or Forbidden."""
+    for name, value in request.path_params.items():
+        # No id holds NUL, and PostgreSQL refuses it in any text (an application's or a
+        # webhook's id with one was a 500 there).
+        if "\x00" in str(value):
+            raise BadRequest(f"Invalid path parameter {name}: NUL is not allowed")
     context = _context(request, state)
     located = context.located
     audit.located(located.store, located.hat.hat_id)
