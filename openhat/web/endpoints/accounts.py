@@ -74,6 +74,8 @@ def _param(call: Call, name: str) -> str:
     value = call.request.query_params.get(name)
     if value is None:
         raise BadRequest(f"Missing parameter: {name}")
+    if "\x00" in value:  # PostgreSQL's text refuses it (an application's name: a 500)
+        raise BadRequest(f"Invalid parameter {name}: NUL is not allowed")
     return value
 
 
