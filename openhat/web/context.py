@@ -246,14 +246,14 @@ def _admitted(request: Request, state: AppState, rule: Rule | None, body: Body,
     """The request's Call: its HAT, its parsed `body` (when given), and its caller, who has
     passed `rule`. Raises BadRequest for NUL in the path, NotFound, the body's 4xx,
     NotAuthenticated or Forbidden."""
+    context = _context(request, state)
+    located = context.located
+    audit.located(located.store, located.hat.hat_id)  # so that a refusal is audited too
     for name, value in request.path_params.items():
         # No id holds NUL, and PostgreSQL refuses it in any text (an application's or a
         # webhook's id with one was a 500 there).
         if "\x00" in str(value):
             raise BadRequest(f"Invalid path parameter {name}: NUL is not allowed")
-    context = _context(request, state)
-    located = context.located
-    audit.located(located.store, located.hat.hat_id)
     call = Call(request, state, context, _parsed(body, raw))
     if rule is not None:
         call.caller = authenticate(call)
