@@ -46,6 +46,20 @@ def whole_number(text: str, low: int, high: int) -> int | None:
     return value if low <= value <= high else None
 
 
+def ascii_digits(text: str) -> bool:
+    """Whether `text` is ASCII digits only, as a header or an id we hand out is
+    (str.isdigit() alone also says yes to `²`, which int() refuses)."""
+    return text.isascii() and text.isdigit()
+
+
+def nul_free(name: str, value: str) -> str:
+    """A query parameter's text; BadRequest for NUL, which no stored text holds and
+    PostgreSQL refuses."""
+    if "\x00" in value:
+        raise BadRequest(f"Invalid parameter {name}: NUL is not allowed")
+    return value
+
+
 UNSUPPORTED_PATH_KEYS = "quotes, backslashes and control characters are not supported in paths"
 
 

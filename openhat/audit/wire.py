@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from openhat.audit.service import ACTOR_KINDS
 from openhat.errors import BadRequest
 from openhat.storage.rows import AuditEntry, AuditFilter
-from openhat.wire import MAX_INT, Json, whole_number
+from openhat.wire import MAX_INT, Json, nul_free, whole_number
 
 MAX_TAKE = 1000
 
@@ -40,11 +40,8 @@ def _count(params: Mapping[str, str], name: str, default: int, most: int) -> int
 
 
 def _text(params: Mapping[str, str], name: str) -> str | None:
-    """A text parameter; no NUL, which no stored text holds and PostgreSQL refuses."""
     raw = params.get(name)
-    if raw is not None and "\x00" in raw:
-        raise BadRequest(f"Invalid parameter {name}: NUL is not allowed")
-    return raw
+    return None if raw is None else nul_free(name, raw)
 
 
 def parse_filter(params: Mapping[str, str]) -> AuditFilter:

@@ -42,7 +42,7 @@ from openhat.files.rules import Accessor, Template
 from openhat.files.wire import FileIn, file_json
 from openhat.storage.base import Store, Tx
 from openhat.storage.rows import FileStatus, StoredFile
-from openhat.wire import Json
+from openhat.wire import Json, ascii_digits
 
 log = logging.getLogger("openhat.files")
 
@@ -267,8 +267,8 @@ def _check_signed(files: Files, method: str, file_id: str, expires: str | None,
                   given: str | None) -> StoredFile:
     """The file a signed local URL names, when its signature is this HAT's for `method`,
     `file_id` and `expires` and it has not expired. Raises BlobUrlRefused (403)."""
-    if expires is None or given is None or not expires.isascii() \
-            or not expires.isdigit() or len(expires) > 12:
+    if expires is None or given is None or not ascii_digits(expires) \
+            or len(expires) > 12:
         raise BlobUrlRefused("The URL is not signed")
     secret = files.store.files.secret(files.hat_id)
     if secret is None or not rules.FILE_ID.fullmatch(file_id) or not signature_valid(
@@ -293,7 +293,7 @@ async def receive_upload(files: Files, file_id: str, expires: str | None,
     declared = (content_type or "").split(";")[0].strip().lower()
     if file.content_type is not None and declared != file.content_type.lower():
         raise BadRequest(f"Content-Type must be {file.content_type}")
-    if declared_size is not None and declared_size.isascii() and declared_size.isdigit() \
+    if declared_size is not None and ascii_digits(declared_size) \
             and int(declared_size) > files.max_bytes:
         raise PayloadTooLarge(f"File content exceeds {files.max_bytes} bytes")
     await blobs.receive(files.hat_id, file_id, chunks, files.max_bytes)

@@ -21,7 +21,7 @@ from openhat.records.wire import valid_endpoint
 from openhat.storage.base import Store
 from openhat.storage.rows import User
 from openhat.storage.sql.changes import ACCESS
-from openhat.wire import whole_number
+from openhat.wire import ascii_digits, whole_number
 
 ROWS_PER_READ = 100
 
@@ -142,8 +142,8 @@ def start_after(store: Store, hat_id: str, last_event_id: str | None) -> int:
     if last_event_id is None:
         return counter.last_id
     # An id as handed out: ASCII digits only (no sign, no other script's digits).
-    plain = last_event_id.isascii() and last_event_id.isdigit()
-    after = whole_number(last_event_id, 0, 2**63 - 1) if plain else None
+    after = whole_number(last_event_id, 0, 2**63 - 1) if ascii_digits(last_event_id) \
+        else None
     if after is None:
         raise BadRequest(f"Last-Event-ID must be an event id, not {last_event_id!r}")
     if after > counter.last_id:

@@ -41,7 +41,7 @@ from openhat.storage.base import Store
 from openhat.storage.rows import Hat, HatUnavailable, SigningKey, User
 from openhat.web.auditing import handler_name, request_audit
 from openhat.web.ratelimit import TokenBuckets
-from openhat.wire import parse_json
+from openhat.wire import ascii_digits, parse_json
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -220,12 +220,7 @@ async def _handle(request: Request, state: AppState, handler: Handler, rule: Rul
 
 def _small_body(request: Request) -> bool:
     declared = request.headers.get("content-length")
-    return declared is not None and _digits(declared) and int(declared) <= EARLY_BODY_BYTES
-
-
-def _digits(header: str) -> bool:
-    """Whether a header holds ASCII digits only (str.isdigit() also says yes to `²`)."""
-    return header.isascii() and header.isdigit()
+    return declared is not None and ascii_digits(declared) and int(declared) <= EARLY_BODY_BYTES
 
 
 def _handle_now(request: Request, state: AppState, handler: Handler, rule: Rule | None,
@@ -332,7 +327,7 @@ async def read_body(request: Request, settings: Settings) -> bytes:
         raise UnsupportedMediaType(f"Expecting application/json body, not {content_type}")
     limit = settings.max_body_bytes
     declared = request.headers.get("content-length")
-    if declared is not None and _digits(declared) and int(declared) > limit:
+    if declared is not None and ascii_digits(declared) and int(declared) > limit:
         raise PayloadTooLarge(f"Request body exceeds {limit} bytes")
     chunks: list[bytes] = []
     size = 0

@@ -14,6 +14,7 @@ from openhat.identity import permissions
 from openhat.identity.permissions import Principal
 from openhat.web.context import TOKEN_FIELD, Call, client_address, optional_caller
 from openhat.web.responses import JsonResponse, message
+from openhat.wire import nul_free
 
 
 def can_manage(p: Principal, request: Request) -> bool:
@@ -74,9 +75,7 @@ def _param(call: Call, name: str) -> str:
     value = call.request.query_params.get(name)
     if value is None:
         raise BadRequest(f"Missing parameter: {name}")
-    if "\x00" in value:  # PostgreSQL's text refuses it (an application's name: a 500)
-        raise BadRequest(f"Invalid parameter {name}: NUL is not allowed")
-    return value
+    return nul_free(name, value)  # an application's name with NUL was a 500 on PostgreSQL
 
 
 def application_token(call: Call) -> Response:
