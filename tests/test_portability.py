@@ -26,6 +26,7 @@ from openhat.config import Settings
 from openhat.hats import service as hats
 from openhat.identity import users
 from openhat.portability import decoding
+from openhat.storage.postgres import portable as postgres_portable
 from openhat.storage import open_store
 from openhat.web.app import create_app
 from tests.api.debit_fixtures import setup_request
@@ -332,6 +333,59 @@ def test_a_large_import_decodes_in_a_worker_process(database_url: str, tmp_path:
     with served(database_url) as client:
         assert reads(client, login(client)) == expected
     assert indexes(database_url) == kept
+
+
+def schema_objects(url: str) -> dict[str, int]:
+    """The OID of every index and unique constraint of the PostgreSQL schema, by name and
+    definition (an index built again has a new OID)."""
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT 'index ' || indexname || ': ' || indexdef,"
+            " (indexname::regclass)::oid::int FROM pg_indexes"
+            " WHERE schemaname = current_schema() UNION ALL"
+            " SELECT 'constraint ' || conname || ': ' || pg_get_constraintdef(oid), oid::int"
+            " FROM pg_constraint WHERE connamespace = current_schema()::regnamespace"
+            " AND contype IN ('p', 'u')").fetchall()
+    return dict(rows)
+
+
+@pytest.mark.postgres
+def test_a_large_import_into_a_database_of_its_own_builds_its_indexes_after_the_load(
+        tmp_path: Path, archive: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Into a PostgreSQL database holding no other HAT, a table receiving REBUILD_ROWS rows
+    or more is loaded without its indexes and unique constraints, which are built again
+    before the commit: the schema ends as it was (with new indexes), rows sharing a key
+    are refused with nothing written and the schema untouched, and beside another HAT's
+    rows every index is kept as it is."""
+    monkeypatch.setattr(postgres_portable, "REBUILD_ROWS", 1)
+    (tmp_path / "hat.tar.gz").write_bytes(archive)
+    (tmp_path / "twice.tar.gz").write_bytes(_twice(archive))
+    with postgres_schema() as url:
+        assert hat_rows(url)["hats"] == 0  # (and the schema migrated)
+        before = schema_objects(url)
+        refused = import_(url, tmp_path / "twice.tar.gz")
+        assert refused.exit_code == 1 and "more than once" in refused.output, refused.output
+        assert hat_rows(url)["records"] == 0 and schema_objects(url) == before
+        result = import_(url, tmp_path / "hat.tar.gz")
+        assert result.exit_code == 0, result.output
+        after = schema_objects(url)
+        assert after.keys() == before.keys()
+        rebuilt = {name for name, oid in after.items() if oid != before[name]}
+        assert {"index records_pkey", "constraint records_no_duplicates",
+                "index records_by_endpoint", "index record_links_by_record"} <= {
+            name.split(":")[0] for name in rebuilt}
+        with served(url) as client:
+            token = login(client)
+            assert client.get(f"{API}/data/rumpel/notes", headers={"X-Auth-Token": token}
+                              ).status_code == 200
+    with postgres_schema() as url:
+        store = open_store(url)
+        store.migrate()
+        hats.create_hat(store, "other.example.test", OWNER, PASSWORD)
+        store.close()
+        before = schema_objects(url)
+        assert import_(url, tmp_path / "hat.tar.gz").exit_code == 0
+        assert schema_objects(url) == before
 
 
 def test_a_second_import_is_refused_with_nothing_written(database_url: str, tmp_path: Path,
