@@ -26,8 +26,8 @@ from openhat.config import Settings
 from openhat.hats import service as hats
 from openhat.identity import users
 from openhat.portability import decoding
-from openhat.storage.postgres import portable as postgres_portable
 from openhat.storage import open_store
+from openhat.storage.postgres import portable as postgres_portable
 from openhat.web.app import create_app
 from tests.api.debit_fixtures import setup_request
 from tests.app_fixtures import API, installed_app
