@@ -67,7 +67,8 @@ class PostgresPortable(PortableWriter):
                 name, sql.Identifier(constraint), sql.SQL(definition))))
         for index, definition in conn.execute(
                 "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index"
-                " WHERE indrelid = %s::regclass AND indisvalid ORDER BY 1", (table,)
+                " WHERE indrelid = %s::regclass AND indisvalid AND NOT EXISTS (SELECT FROM"
+                " pg_constraint WHERE conindid = indexrelid) ORDER BY 1", (table,)
                 ).fetchall():
             conn.execute(sql.SQL("DROP INDEX {}").format(sql.SQL(index)))
             self._dropped.append((table, sql.SQL(definition)))
