@@ -8,9 +8,10 @@ built after the load as the importer builds them into a new database. Each timed
 once the disk has written out what the last one left (`os.sync`), so that none pays for
 another's writes.
 
-Usage: python -m bench.export [--records 1000000] [--postgres URL]
-The HAT is seeded straight through the store (as fast as it goes in); the PostgreSQL
-database is made on the server --postgres names and dropped afterwards.
+Usage: python -m bench.export [--records 1000000] [--postgres URL] [--repeat 2]
+The HAT is seeded straight through the store (as fast as it goes in), in a process of its
+own; each import floor and import runs --repeat times, in turn, into new databases (the
+PostgreSQL ones made on the server --postgres names and dropped afterwards).
 """
 
 from __future__ import annotations
@@ -177,33 +178,54 @@ def step(name: str, records: int, *args: str, floor: float | None = None) -> Non
           flush=True)
 
 
+def seed_elsewhere(url: str, records: int) -> None:
+    """`seed` in a process of its own, so that this one stays small while it measures."""
+    subprocess.run([sys.executable, "-c", "import sys; from bench.export import seed;"
+                    " seed(sys.argv[1], int(sys.argv[2]))", url, str(records)], check=True)
+
+
+def remove_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", ".writelock"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--postgres", default=DEFAULT_SERVER)
+    parser.add_argument("--repeat", type=int, default=2,
+                        help="each import floor and import this many times, in turn")
     options = parser.parse_args()
     n = options.records
-    with tempfile.TemporaryDirectory() as folder, scratch_database(options.postgres) as pg:
-        source = f"sqlite:///{Path(folder) / 'source.db'}"
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        source = f"sqlite:///{folder / 'source.db'}"
         started = time.perf_counter()
-        seed(source, n)
+        seed_elsewhere(source, n)
         print(f"seeded {n:,} records in {time.perf_counter() - started:.1f} s", flush=True)
-        archive = str(Path(folder) / "hat.tar.gz")
+        archive = str(folder / "hat.tar.gz")
         floor = export_floor(source.removeprefix("sqlite:///"))
         print(f"{'export floor':<24} {floor:>8,.0f} records/s", flush=True)
         step("export SQLite", n, "export", "--output", archive, "--database", source,
              floor=floor)
         print(f"archive: {os.path.getsize(archive) / 1e6:.0f} MB", flush=True)
-        floor = import_floor(source.removeprefix("sqlite:///"), str(Path(folder) / "floor.db"))
-        print(f"{'import floor (SQLite)':<24} {floor:>8,.0f} records/s", flush=True)
-        step("import into SQLite", n, "import", "--input", archive, "--database",
-             f"sqlite:///{Path(folder) / 'copy.db'}", floor=floor)
-        with scratch_database(options.postgres) as floor_pg:
-            floor = import_floor_postgres(source.removeprefix("sqlite:///"), floor_pg)
-        print(f"{'import floor (PostgreSQL)':<24} {floor:>8,.0f} records/s", flush=True)
-        step("import into PostgreSQL", n, "import", "--input", archive, "--database", pg,
-             floor=floor)
-        step("export PostgreSQL", n, "export", "--output", archive + ".pg", "--database", pg)
+        for _ in range(options.repeat):
+            floor = import_floor(source.removeprefix("sqlite:///"), str(folder / "floor.db"))
+            print(f"{'import floor (SQLite)':<24} {floor:>8,.0f} records/s", flush=True)
+            step("import into SQLite", n, "import", "--input", archive, "--database",
+                 f"sqlite:///{folder / 'copy.db'}", floor=floor)
+            remove_sqlite(folder / "floor.db")
+            remove_sqlite(folder / "copy.db")
+        for last in [False] * (options.repeat - 1) + [True]:
+            with scratch_database(options.postgres) as floor_pg:
+                floor = import_floor_postgres(source.removeprefix("sqlite:///"), floor_pg)
+            print(f"{'import floor (PostgreSQL)':<24} {floor:>8,.0f} records/s", flush=True)
+            with scratch_database(options.postgres) as pg:
+                step("import into PostgreSQL", n, "import", "--input", archive, "--database",
+                     pg, floor=floor)
+                if last:
+                    step("export PostgreSQL", n, "export", "--output", archive + ".pg",
+                         "--database", pg)
 
 
 if __name__ == "__main__":
