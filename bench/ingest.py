@@ -32,6 +32,7 @@ import orjson
 import uuid_utils
 
 from bench.common import note_batch, seed_note, wait_for_health
+from openhat.config import Settings
 from openhat.storage.sqlite.duplicates import duplicate_key
 from openhat.storage.sqlite.store import PRAGMAS
 
@@ -143,7 +144,8 @@ def page_latency(base: str, token: str, notes: int, pages: int) -> tuple[float, 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--notes", type=int, default=100_000)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=Settings.workers,
+                        help="server processes (default: the server's own)")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--pages", type=int, default=200)

@@ -32,6 +32,7 @@ import uuid_utils
 
 from bench.common import seed_note, wait_for_health
 from bench.ingest import free_port, serve, server_ingest
+from openhat.config import Settings
 from openhat.storage.postgres.store import PostgresStore
 
 Row = tuple[str, str, str, str, bytes, int, int]  # a records row, as COPY takes it
@@ -159,7 +160,8 @@ def main() -> None:
                         help="A database on the server to use (its databases are created"
                              " and dropped there).")
     parser.add_argument("--notes", type=int, default=50_000)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=Settings.workers,
+                        help="server processes (default: the server's own)")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--big", type=int, default=1_000_000)
