@@ -31,7 +31,7 @@ from openhat.storage.postgres import portable as postgres_portable
 from openhat.web.app import create_app
 from tests.api.debit_fixtures import setup_request
 from tests.app_fixtures import API, installed_app
-from tests.conftest import DOMAIN, OWNER, PASSWORD, login, postgres_schema
+from tests.conftest import DOMAIN, OWNER, PASSWORD, login, postgres_database, postgres_schema
 from tests.hat_fixtures import A, B, C
 
 # What is read back through the API before and after a round trip: every kind of data.
@@ -360,7 +360,7 @@ def test_a_large_import_into_a_database_of_its_own_builds_its_indexes_after_the_
     monkeypatch.setattr(postgres_portable, "REBUILD_ROWS", 1)
     (tmp_path / "hat.tar.gz").write_bytes(archive)
     (tmp_path / "twice.tar.gz").write_bytes(_twice(archive))
-    with postgres_schema() as url:
+    with postgres_database() as url:  # advisory locks (the maintenance lock) are per database
         assert hat_rows(url)["hats"] == 0  # (and the schema migrated)
         before = schema_objects(url)
         refused = import_(url, tmp_path / "twice.tar.gz")
@@ -378,7 +378,7 @@ def test_a_large_import_into_a_database_of_its_own_builds_its_indexes_after_the_
             token = login(client)
             assert client.get(f"{API}/data/rumpel/notes", headers={"X-Auth-Token": token}
                               ).status_code == 200
-    with postgres_schema() as url:
+    with postgres_database() as url:
         store = open_store(url)
         store.migrate()
         hats.create_hat(store, "other.example.test", OWNER, PASSWORD)
