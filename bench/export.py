@@ -35,6 +35,7 @@ from bench.postgres_ingest import DEFAULT_SERVER, scratch_database
 from openhat.hats import service as hats
 from openhat.records.service import new_id, new_record
 from openhat.storage import open_store
+from openhat.storage.postgres.portable import set_aside_indexes
 from openhat.storage.rows import NewElement
 
 BATCH = 2000  # notes per unit of work while seeding
@@ -124,18 +125,8 @@ def import_floor_postgres(source: str, url: str) -> float:
     with psycopg.connect(url) as dst, dst.cursor() as cur:
         for hat in src.execute("SELECT hat_id, domain, created_at FROM hats"):
             cur.execute("INSERT INTO hats (hat_id, domain, created_at) VALUES (%s, %s, %s)", hat)
-        rebuild = []
-        for table in ("records", "record_links"):
-            for name, definition in cur.execute(
-                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE"
-                    " conrelid = %s::regclass AND contype IN ('p', 'u')", (table,)).fetchall():
-                cur.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
-                rebuild.append(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
-            for name, definition in cur.execute(
-                    "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid)"
-                    " FROM pg_index WHERE indrelid = %s::regclass", (table,)).fetchall():
-                cur.execute(f"DROP INDEX {name}")
-                rebuild.append(definition)
+        rebuild = [ddl for table in ("records", "record_links")
+                   for ddl in set_aside_indexes(dst, table)]
         for table, columns in (
                 ("records", "hat_id, record_id, seq, endpoint, data, hash, created_at,"
                             " updated_at"),
@@ -216,14 +207,14 @@ def main() -> None:
                  f"sqlite:///{folder / 'copy.db'}", floor=floor)
             remove_sqlite(folder / "floor.db")
             remove_sqlite(folder / "copy.db")
-        for last in [False] * (options.repeat - 1) + [True]:
+        for i in range(options.repeat):
             with scratch_database(options.postgres) as floor_pg:
                 floor = import_floor_postgres(source.removeprefix("sqlite:///"), floor_pg)
             print(f"{'import floor (PostgreSQL)':<24} {floor:>8,.0f} records/s", flush=True)
             with scratch_database(options.postgres) as pg:
                 step("import into PostgreSQL", n, "import", "--input", archive, "--database",
                      pg, floor=floor)
-                if last:
+                if i == options.repeat - 1:
                     step("export PostgreSQL", n, "export", "--output", archive + ".pg",
                          "--database", pg)
 

@@ -46,33 +46,7 @@ class PostgresPortable(PortableWriter):
             if not (alone and alone[0]) or not try_maintenance_xact_lock(conn):
                 return
             for table in tables:
-                self._set_aside(conn, table)
-
-    def _set_aside(self, conn: Connection, table: str) -> None:
-        """Drop the indexes and unique constraints of `table` if it is empty and no foreign
-        key leans on them, keeping the DDL that makes them again."""
-        name = sql.Identifier(table)
-        empty = conn.execute(sql.SQL("SELECT NOT EXISTS (SELECT FROM {})").format(name)
-                             ).fetchone()
-        referenced = conn.execute("SELECT EXISTS (SELECT FROM pg_constraint WHERE"
-                                  " confrelid = %s::regclass)", (table,)).fetchone()
-        if not (empty and empty[0]) or not referenced or referenced[0]:
-            return
-        for constraint, definition in conn.execute(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE"
-                " conrelid = %s::regclass AND contype IN ('p', 'u') ORDER BY conname",
-                (table,)).fetchall():
-            conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}")
-                         .format(name, sql.Identifier(constraint)))
-            self._dropped.append((table, sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
-                name, sql.Identifier(constraint), sql.SQL(definition))))
-        for index, definition in conn.execute(
-                "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index"
-                " WHERE indrelid = %s::regclass AND indisvalid AND NOT EXISTS (SELECT FROM"
-                " pg_constraint WHERE conindid = indexrelid) ORDER BY 1", (table,)
-                ).fetchall():
-            conn.execute(sql.SQL("DROP INDEX {}").format(sql.SQL(index)))
-            self._dropped.append((table, sql.SQL(definition)))
+                self._dropped += [(table, ddl) for ddl in set_aside_indexes(conn, table)]
 
     def _json_text(self, column: str) -> str:
         return f"{column}::text"
@@ -107,6 +81,33 @@ class PostgresPortable(PortableWriter):
                 return
             for table in sorted(self._loaded):
                 conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
+
+
+def set_aside_indexes(conn: Connection, table: str) -> list[Composable]:
+    """Drop the indexes and unique constraints of `table` if it is empty and no foreign key
+    leans on them; returns the DDL that makes them again (none when kept)."""
+    name = sql.Identifier(table)
+    free = conn.execute(sql.SQL("SELECT NOT EXISTS (SELECT FROM {}) AND NOT EXISTS (SELECT"
+                                " FROM pg_constraint WHERE confrelid = %s::regclass)"
+                                ).format(name), (table,)).fetchone()
+    if not (free and free[0]):
+        return []
+    rebuild: list[Composable] = []
+    for constraint, definition in conn.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE"
+            " conrelid = %s::regclass AND contype IN ('p', 'u') ORDER BY conname",
+            (table,)).fetchall():
+        conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}")
+                     .format(name, sql.Identifier(constraint)))
+        rebuild.append(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
+            name, sql.Identifier(constraint), sql.SQL(definition)))
+    for index, definition in conn.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index"
+            " WHERE indrelid = %s::regclass AND indisvalid AND NOT EXISTS (SELECT FROM"
+            " pg_constraint WHERE conindid = indexrelid) ORDER BY 1", (table,)).fetchall():
+        conn.execute(sql.SQL("DROP INDEX {}").format(sql.SQL(index)))
+        rebuild.append(sql.SQL(definition))
+    return rebuild
 
 
 def advance_sequence(conn: Connection, table: str, column: str) -> None:
